@@ -1,0 +1,112 @@
+package dev.sandbox.jna;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+
+/**
+ * glibc, direct-mapped (static natives bound by {@link Native#register}): cheaper per call than interface mapping
+ * and no proxy classes to load at start-up.
+ *
+ * Error conventions differ per function and are noted on each: "errno" functions return -1 and throw
+ * {@link LastErrorException} (use {@link #check}); posix_spawn* return the error number itself.
+ */
+public final class LibC {
+    static {
+        Native.register(NativeLibrary.getInstance("c"));
+    }
+
+    // <fcntl.h> / <asm-generic/fcntl.h>
+    public static final int O_RDONLY = 0;
+    public static final int O_NONBLOCK = 04000;
+    public static final int O_CLOEXEC = 02000000;
+    // <fcntl.h> fcntl commands
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    // <sys/mman.h>
+    public static final int MFD_CLOEXEC = 1;
+    // <unistd.h>
+    public static final int SEEK_SET = 0;
+    // <sys/wait.h>
+    public static final int WNOHANG = 1;
+    public static final int WUNTRACED = 2;
+    public static final int __WALL = 0x40000000;
+    // <spawn.h>
+    public static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    public static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    // <signal.h>
+    public static final int SIGHUP = 1;
+    public static final int SIGINT = 2;
+    public static final int SIGKILL = 9;
+    public static final int SIGTERM = 15;
+    public static final int SIGCONT = 18;
+    public static final int SIGSTOP = 19;
+    public static final int SIGSYS = 31;
+
+    /** sizeof(posix_spawn_file_actions_t) = 80, sizeof(posix_spawnattr_t) = 336, sizeof(sigset_t) = 128 on glibc
+     * x86_64; LayoutTest checks them against C. Allocations use these sizes. */
+    public static final int SIZEOF_POSIX_SPAWN_FILE_ACTIONS = 80;
+    public static final int SIZEOF_POSIX_SPAWNATTR = 336;
+    public static final int SIZEOF_SIGSET = 128;
+
+    private LibC() {}
+
+    // errno functions: -1 and errno
+    public static native int pipe2(int[] fds, int flags) throws LastErrorException;
+    public static native int close(int fd) throws LastErrorException;
+    public static native long read(int fd, byte[] buf, long count) throws LastErrorException;
+    public static native long read(int fd, Pointer buf, long count) throws LastErrorException;
+    public static native long write(int fd, byte[] buf, long count) throws LastErrorException;
+    public static native long lseek(int fd, long offset, int whence) throws LastErrorException;
+    public static native int open(String path, int flags) throws LastErrorException;
+    public static native int memfd_create(String name, int flags) throws LastErrorException;
+    public static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
+    public static native int kill(int pid, int sig) throws LastErrorException;
+    public static native int getpid();
+    /** fcntl is variadic in C; every use here passes one int, which the x86_64 ABI passes like a fixed argument. */
+    public static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+    // posix_spawn family: returns 0 or an error number; errno is not used
+    public static native int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, Pointer argv,
+            Pointer envp);
+    public static native int posix_spawn_file_actions_init(Pointer fileActions);
+    public static native int posix_spawn_file_actions_destroy(Pointer fileActions);
+    public static native int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
+    public static native int posix_spawnattr_init(Pointer attr);
+    public static native int posix_spawnattr_destroy(Pointer attr);
+    public static native int posix_spawnattr_setflags(Pointer attr, short flags);
+    public static native int posix_spawnattr_setsigmask(Pointer attr, Pointer sigmask);
+    public static native int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigdefault);
+    public static native int sigemptyset(Pointer set);
+    public static native int sigfillset(Pointer set);
+    public static native int sigdelset(Pointer set, int signum);
+
+    // never fail
+    public static native String strerror(int errnum);
+    /** glibc 2.32+; null for an unknown number. */
+    public static native String strerrorname_np(int errnum);
+
+    /** The process's environment block, to hand on unchanged to the child. */
+    public static Pointer environ() {
+        return NativeLibrary.getInstance("c").getGlobalVariableAddress("environ").getPointer(0);
+    }
+
+    public static Memory alloc(int size) {
+        Memory m = new Memory(size);
+        m.clear();
+        return m;
+    }
+
+    /** Turns a posix_spawn-style error number into the same exception the errno functions throw. */
+    public static void checkReturned(String what, int err) {
+        if (err != 0) {
+            throw new NativeCallException(what, err);
+        }
+    }
+
+    /** Wraps a {@link LastErrorException} as {@code what: strerror}. */
+    public static NativeCallException failure(String what, LastErrorException e) {
+        return new NativeCallException(what, e.getErrorCode());
+    }
+}

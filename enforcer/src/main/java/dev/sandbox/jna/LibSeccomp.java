@@ -1,0 +1,92 @@
+package dev.sandbox.jna;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+
+/**
+ * libseccomp 2.x ({@code libseccomp.so.2}), direct-mapped.
+ *
+ * Error convention: every int-returning function returns 0 (or a value) on success and {@code -errno} on failure;
+ * errno is not set, so {@code LastErrorException} would be wrong here. Use {@link #check}.
+ */
+public final class LibSeccomp {
+    private static final Throwable UNAVAILABLE;
+
+    static {
+        Throwable cause = null;
+        try {
+            Native.register(NativeLibrary.getInstance("libseccomp.so.2"));
+        } catch (UnsatisfiedLinkError e) {
+            cause = e;
+        }
+        UNAVAILABLE = cause;
+    }
+
+    // <seccomp.h> architecture tokens (equal to the kernel's AUDIT_ARCH_* values, <linux/audit.h>)
+    public static final int SCMP_ARCH_X86_64 = 0xc000003e;
+    public static final int SCMP_ARCH_X86 = 0x40000003;
+    public static final int SCMP_ARCH_X32 = 0x4000003e;
+    // <seccomp.h> actions
+    public static final int SCMP_ACT_KILL_PROCESS = 0x80000000;
+    public static final int SCMP_ACT_TRAP = 0x00030000;
+    public static final int SCMP_ACT_ERRNO_BASE = 0x00050000; // | errno & 0xffff
+    public static final int SCMP_ACT_TRACE_BASE = 0x7ff00000; // | data & 0xffff
+    public static final int SCMP_ACT_LOG = 0x7ffc0000;
+    public static final int SCMP_ACT_ALLOW = 0x7fff0000;
+    // <seccomp.h> enum scmp_filter_attr
+    public static final int SCMP_FLTATR_ACT_BADARCH = 2;
+    public static final int SCMP_FLTATR_CTL_NNP = 3;
+    public static final int SCMP_FLTATR_CTL_OPTIMIZE = 8; // libseccomp >= 2.5; 2 = binary tree of syscalls
+    // <seccomp.h> __NR_SCMP_ERROR: the name is not known for any arch
+    public static final int __NR_SCMP_ERROR = -1;
+
+    private LibSeccomp() {}
+
+    /** Refuses, in a sentence, when libseccomp could not be loaded. */
+    public static void ensureAvailable() {
+        if (UNAVAILABLE != null) {
+            String first = String.valueOf(UNAVAILABLE.getMessage()).lines().findFirst().orElse("");
+            throw new dev.sandbox.error.SandboxException("libseccomp.so.2 cannot be loaded (install the libseccomp2 "
+                    + "package): " + first, dev.sandbox.error.ExitCodes.REFUSED, UNAVAILABLE);
+        }
+    }
+
+    public static native Pointer seccomp_init(int defAction);
+    public static native void seccomp_release(Pointer ctx);
+    public static native int seccomp_arch_add(Pointer ctx, int archToken);
+    public static native int seccomp_arch_remove(Pointer ctx, int archToken);
+    public static native int seccomp_attr_set(Pointer ctx, int attr, int value);
+    /** Non-variadic form of seccomp_rule_add; with argCnt 0 the array may be null. */
+    public static native int seccomp_rule_add_array(Pointer ctx, int action, int syscall, int argCnt, Pointer args);
+    /** Adds the rules of src to dst and releases src; both must have the same attributes and no common arch. */
+    public static native int seccomp_merge(Pointer dst, Pointer src);
+    /** Number of a name on the native arch; a negative "pseudo number" if it exists only on other arches. */
+    public static native int seccomp_syscall_resolve_name(String name);
+    public static native int seccomp_export_bpf(Pointer ctx, int fd);
+    public static native int seccomp_export_pfc(Pointer ctx, int fd);
+    public static native int seccomp_syscall_resolve_name_arch(int archToken, String name);
+    /** Returns a malloc'd string the caller frees, or null; kept as a Pointer for that reason. */
+    public static native Pointer seccomp_syscall_resolve_num_arch(int archToken, int num);
+
+    /** Returns {@code ret} when it is not negative; otherwise throws {@code what: strerror(-ret)}. */
+    public static int check(String what, int ret) {
+        if (ret < 0) {
+            throw new NativeCallException(what, -ret);
+        }
+        return ret;
+    }
+
+    /** The name for a syscall number on an arch, or null when libseccomp knows none. */
+    public static String resolveNum(int archToken, int num) {
+        Pointer p = seccomp_syscall_resolve_num_arch(archToken, num);
+        if (p == null) {
+            return null;
+        }
+        try {
+            return p.getString(0);
+        } finally {
+            Native.free(Pointer.nativeValue(p));
+        }
+    }
+}

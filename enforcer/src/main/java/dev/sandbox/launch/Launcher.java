@@ -1,0 +1,225 @@
+package dev.sandbox.launch;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.StringArray;
+import dev.sandbox.error.ExitCodes;
+import dev.sandbox.error.SandboxException;
+import dev.sandbox.jna.Errno;
+import dev.sandbox.jna.LibC;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Starts the native launcher with posix_spawn and hands it a plan. Not ProcessBuilder: the JDK's reaper thread would
+ * waitpid() our child, and for a traced child it would swallow ptrace stops.
+ *
+ * The plan goes down a pipe that the child sees as fd 3 (plan.h PLAN_FD); failures come back on fd 4 (ERROR_FD),
+ * which the launcher marks close-on-exec, so EOF there without a record means the program is running.
+ */
+public final class Launcher {
+    static final int PLAN_FD = 3;
+    static final int ERROR_FD = 4;
+    static final String LAUNCHER_ARG = "--sandbox-plan";
+    /** sizeof(struct error_record) in plan.h */
+    static final int ERROR_RECORD_SIZE = 12;
+
+    private final Path launcher;
+
+    public Launcher(Path launcher) {
+        this.launcher = launcher;
+    }
+
+    /** The launcher the build made: {@code -Dsandbox.launcher}, set by ./sandbox and by the test build. */
+    public static Launcher installed() {
+        String prop = System.getProperty("sandbox.launcher");
+        if (prop == null) {
+            prop = System.getenv("SANDBOX_LAUNCHER");
+        }
+        if (prop == null) {
+            throw new SandboxException("cannot find the native launcher: run sandbox through its ./sandbox script "
+                    + "(or set -Dsandbox.launcher)", ExitCodes.REFUSED);
+        }
+        Path p = Path.of(prop);
+        if (!Files.isExecutable(p)) {
+            throw new SandboxException("cannot find the native launcher at " + p + " (build it with `mvn package`)",
+                    ExitCodes.REFUSED);
+        }
+        return new Launcher(p);
+    }
+
+    /** A running launcher: its pid, and the read end of its error pipe. */
+    public static final class Child {
+        private final int pid;
+        private final LaunchPlan plan;
+        private int errorFd;
+
+        Child(int pid, int errorFd, LaunchPlan plan) {
+            this.pid = pid;
+            this.errorFd = errorFd;
+            this.plan = plan;
+        }
+
+        public int pid() {
+            return pid;
+        }
+
+        public LaunchPlan plan() {
+            return plan;
+        }
+
+        /**
+         * Blocks until the launcher has exec'd the program (EOF) or reported a failed step. Call it once; a traced
+         * child must first be let run past its stop.
+         *
+         * @throws LaunchFailure when a step failed; the launcher then exits 125 and must still be reaped
+         */
+        public void awaitExec() {
+            if (errorFd < 0) {
+                return;
+            }
+            byte[] rec = new byte[ERROR_RECORD_SIZE];
+            int got = 0;
+            try {
+                while (got < rec.length) {
+                    byte[] chunk = new byte[rec.length - got];
+                    long n;
+                    try {
+                        n = LibC.read(errorFd, chunk, chunk.length);
+                    } catch (LastErrorException e) {
+                        if (e.getErrorCode() == Errno.EINTR) {
+                            continue;
+                        }
+                        throw LibC.failure("read(launcher error pipe)", e);
+                    }
+                    if (n <= 0) {
+                        break;
+                    }
+                    System.arraycopy(chunk, 0, rec, got, (int) n);
+                    got += (int) n;
+                }
+            } finally {
+                LibC.close(errorFd);
+                errorFd = -1;
+            }
+            if (got == 0) {
+                return;
+            }
+            ByteBuffer b = ByteBuffer.wrap(rec).order(ByteOrder.LITTLE_ENDIAN);
+            int step = b.getInt();
+            b.getInt(); // index: the step kind already names it
+            int errno = b.getInt();
+            throw new LaunchFailure(StepKind.of(step), errno, plan.argv().isEmpty() ? plan.program()
+                    : plan.argv().get(0));
+        }
+    }
+
+    public Child spawn(LaunchPlan plan) {
+        byte[] bytes = plan.serialize();
+        int[] planPipe = pipe();
+        int[] errPipe;
+        try {
+            errPipe = pipe();
+        } catch (RuntimeException e) {
+            closeQuietly(planPipe[0]);
+            closeQuietly(planPipe[1]);
+            throw e;
+        }
+        Memory actions = LibC.alloc(LibC.SIZEOF_POSIX_SPAWN_FILE_ACTIONS);
+        Memory attr = LibC.alloc(LibC.SIZEOF_POSIX_SPAWNATTR);
+        Memory mask = LibC.alloc(LibC.SIZEOF_SIGSET);
+        Memory defaults = LibC.alloc(LibC.SIZEOF_SIGSET);
+        int pid;
+        try {
+            LibC.checkReturned("posix_spawn_file_actions_init", LibC.posix_spawn_file_actions_init(actions));
+            LibC.checkReturned("posix_spawnattr_init", LibC.posix_spawnattr_init(attr));
+            try {
+                // pipe() returned fds above ERROR_FD (see pipe()), so neither dup2 overwrites the other's source.
+                LibC.checkReturned("posix_spawn_file_actions_adddup2",
+                        LibC.posix_spawn_file_actions_adddup2(actions, planPipe[0], PLAN_FD));
+                LibC.checkReturned("posix_spawn_file_actions_adddup2",
+                        LibC.posix_spawn_file_actions_adddup2(actions, errPipe[1], ERROR_FD));
+                // The JVM blocks and handles signals for itself; the program starts with the defaults, as from a
+                // shell (OpenJDK's childproc does the same).
+                LibC.sigemptyset(mask);
+                LibC.sigfillset(defaults);
+                LibC.sigdelset(defaults, LibC.SIGKILL);
+                LibC.sigdelset(defaults, LibC.SIGSTOP);
+                LibC.checkReturned("posix_spawnattr_setsigmask", LibC.posix_spawnattr_setsigmask(attr, mask));
+                LibC.checkReturned("posix_spawnattr_setsigdefault",
+                        LibC.posix_spawnattr_setsigdefault(attr, defaults));
+                LibC.checkReturned("posix_spawnattr_setflags", LibC.posix_spawnattr_setflags(attr,
+                        (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)));
+                int[] out = new int[1];
+                StringArray argv = new StringArray(new String[] {launcher.toString(), LAUNCHER_ARG});
+                int err = LibC.posix_spawn(out, launcher.toString(), actions, attr, argv, LibC.environ());
+                if (err != 0) {
+                    throw new SandboxException("cannot start the native launcher " + launcher + ": "
+                            + Errno.describe(err), ExitCodes.REFUSED);
+                }
+                pid = out[0];
+            } finally {
+                LibC.posix_spawn_file_actions_destroy(actions);
+                LibC.posix_spawnattr_destroy(attr);
+            }
+        } catch (RuntimeException e) {
+            closeQuietly(planPipe[0]);
+            closeQuietly(planPipe[1]);
+            closeQuietly(errPipe[0]);
+            closeQuietly(errPipe[1]);
+            throw e;
+        }
+        closeQuietly(planPipe[0]);
+        closeQuietly(errPipe[1]);
+        try {
+            writeAll(planPipe[1], bytes);
+        } finally {
+            closeQuietly(planPipe[1]);
+        }
+        return new Child(pid, errPipe[0], plan);
+    }
+
+    /** A close-on-exec pipe whose fds are both above ERROR_FD. */
+    private static int[] pipe() {
+        int[] fds = new int[2];
+        try {
+            LibC.pipe2(fds, LibC.O_CLOEXEC);
+            for (int i = 0; i < 2; i++) {
+                if (fds[i] <= ERROR_FD) {
+                    int moved = LibC.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, ERROR_FD + 1);
+                    LibC.close(fds[i]);
+                    fds[i] = moved;
+                }
+            }
+        } catch (LastErrorException e) {
+            throw LibC.failure("pipe2", e);
+        }
+        return fds;
+    }
+
+    private static void writeAll(int fd, byte[] bytes) {
+        int off = 0;
+        while (off < bytes.length) {
+            byte[] rest = off == 0 ? bytes : java.util.Arrays.copyOfRange(bytes, off, bytes.length);
+            try {
+                off += (int) LibC.write(fd, rest, rest.length);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == Errno.EINTR) {
+                    continue;
+                }
+                // EPIPE: the launcher died before reading its plan; its error record and exit status tell why.
+                return;
+            }
+        }
+    }
+
+    static void closeQuietly(int fd) {
+        try {
+            LibC.close(fd);
+        } catch (LastErrorException e) {
+            // nothing to do: the fd is gone either way
+        }
+    }
+}

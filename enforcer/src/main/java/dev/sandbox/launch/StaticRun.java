@@ -1,0 +1,94 @@
+package dev.sandbox.launch;
+
+import com.sun.jna.LastErrorException;
+import dev.sandbox.error.ExitCodes;
+import dev.sandbox.error.SandboxException;
+import dev.sandbox.jna.Errno;
+import dev.sandbox.jna.LibC;
+import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.SyscallRef;
+import dev.sandbox.seccomp.BpfProgram;
+import dev.sandbox.seccomp.FilterCompiler;
+import dev.sandbox.syscall.Arch;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The enforcer: compile the policy, have the launcher load the filter just before execve, wait, and report how the
+ * program ended. The order of the plan is the jail: inherited fds closed, die-with-sandbox, NO_NEW_PRIVS, seccomp,
+ * execve.
+ */
+public final class StaticRun {
+    private final Launcher launcher;
+    private final Consumer<String> verbose;
+    private final Consumer<String> notice;
+
+    /**
+     * @param verbose receives what the sandbox did, one line at a time (for --verbose; may discard)
+     * @param notice  receives what a person must always see (how a violation ended the program)
+     */
+    public StaticRun(Launcher launcher, Consumer<String> verbose, Consumer<String> notice) {
+        this.launcher = launcher;
+        this.verbose = verbose;
+        this.notice = notice;
+    }
+
+    /** Runs {@code command} under {@code policy} and returns the exit code the sandbox should exit with. */
+    public int run(Policy policy, List<String> command) {
+        String program = command.get(0);
+        SyscallRef execve = new SyscallRef(Arch.X86_64, "execve");
+        if (policy.refuses(execve) && policy.action().kind() != dev.sandbox.policy.Action.Kind.LOG) {
+            throw new SandboxException("policy " + policy.source() + " refuses execve, so " + program
+                    + " could never start: add \"execve\" to the policy", ExitCodes.REFUSED);
+        }
+        String path = ProgramPath.resolve(program);
+        BpfProgram bpf = new FilterCompiler().compile(policy);
+        verbose.accept("policy " + policy.source() + ": " + policy.mode().label() + " mode, "
+                + policy.syscalls().size() + " syscalls, refused calls get " + policy.action().describe());
+        verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions");
+
+        LaunchPlan plan = new LaunchPlan()
+                .closeFrom(3)
+                .parentDeathSignal(LibC.SIGKILL, LibC.getpid())
+                .noNewPrivs()
+                .seccompFilter(bpf, 0)
+                .exec(path, command);
+        Launcher.Child child = launcher.spawn(plan);
+        SignalForwarder forwarder = SignalForwarder.install(child.pid());
+        try {
+            try {
+                child.awaitExec();
+            } catch (LaunchFailure e) {
+                waitFor(child.pid());
+                throw e;
+            }
+            verbose.accept("started " + path + " as pid " + child.pid());
+            ExitStatus status = waitFor(child.pid());
+            verbose.accept("pid " + child.pid() + " " + status.describe());
+            if (status.signaled() && status.signal() == LibC.SIGSYS) {
+                String syscall = SeccompLog.killedSyscall(child.pid());
+                notice.accept(program + " was killed by SIGSYS: policy violation"
+                        + (syscall != null ? " (syscall " + syscall + " is not allowed by " + policy.source() + ")"
+                        : " (the kernel log names the syscall: dmesg | grep 'type=1326')"));
+            }
+            return status.sandboxExitCode();
+        } finally {
+            forwarder.uninstall();
+        }
+    }
+
+    /** waitpid until {@code pid} has ended; signals forwarded meanwhile interrupt nothing. */
+    public static ExitStatus waitFor(int pid) {
+        int[] status = new int[1];
+        for (;;) {
+            try {
+                LibC.waitpid(pid, status, 0);
+                return ExitStatus.decode(status[0]);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != Errno.EINTR) {
+                    throw LibC.failure("waitpid(" + pid + ")", e);
+                }
+            }
+        }
+    }
+}

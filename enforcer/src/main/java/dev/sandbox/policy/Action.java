@@ -1,0 +1,31 @@
+package dev.sandbox.policy;
+
+import dev.sandbox.jna.Errno;
+import java.util.Locale;
+
+/**
+ * What a refused syscall gets.
+ *
+ * @param kind  kill (SIGSYS, the whole process, uncatchable), errno (the call fails), trap (a catchable SIGSYS),
+ *              log (the kernel logs the call and lets it run)
+ * @param errno for {@link Kind#ERRNO}: the error number the call returns; 0 otherwise
+ */
+public record Action(Kind kind, int errno) {
+    public enum Kind {
+        KILL, ERRNO, TRAP, LOG;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final Action KILL = new Action(Kind.KILL, 0);
+
+    public static Action errno(int errno) {
+        return new Action(Kind.ERRNO, errno);
+    }
+
+    public String describe() {
+        return kind == Kind.ERRNO ? "errno " + Errno.name(errno) : kind.label();
+    }
+}

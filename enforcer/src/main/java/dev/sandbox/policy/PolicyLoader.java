@@ -1,0 +1,375 @@
+package dev.sandbox.policy;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.JsonParser;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.MalformedJsonException;
+import dev.sandbox.jna.Errno;
+import dev.sandbox.syscall.Arch;
+import dev.sandbox.syscall.SyscallNames;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates a policy file. Streaming with gson's {@link JsonReader} so that every error can name the line
+ * and column of the token at fault; nothing about a policy is guessed or silently dropped.
+ */
+public final class PolicyLoader {
+    public static final long MAX_BYTES = 1 << 20;
+
+    private static final Set<String> KEYS = Set.of("mode", "syscalls", "action", "errno", "metadata");
+    /** gson's JsonReader says where it is only in toString() and its messages: "at line 4 column 7 path $.x". */
+    private static final Pattern WHERE = Pattern.compile("line (\\d+) column (\\d+)");
+
+    private final Consumer<String> warnings;
+
+    /** @param warnings receives non-fatal remarks (duplicate names), already worded for a person */
+    public PolicyLoader(Consumer<String> warnings) {
+        this.warnings = warnings;
+    }
+
+    public Policy load(Path file) {
+        return load(file, file.toString());
+    }
+
+    public Policy load(Path file, String displayName) {
+        byte[] bytes;
+        try {
+            if (Files.isDirectory(file)) {
+                throw new PolicyException(displayName, "is a directory, not a policy file");
+            }
+            if (Files.size(file) > MAX_BYTES) {
+                throw new PolicyException(displayName, "file is larger than 1 MiB; a policy is a short list");
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new PolicyException(displayName, "cannot read: No such file or directory");
+        } catch (AccessDeniedException e) {
+            throw new PolicyException(displayName, "cannot read: Permission denied");
+        } catch (IOException e) {
+            throw new PolicyException(displayName, "cannot read: " + e.getMessage());
+        }
+        return parse(bytes, displayName);
+    }
+
+    public Policy parse(byte[] bytes, String name) {
+        if (bytes.length > MAX_BYTES) {
+            throw new PolicyException(name, "file is larger than 1 MiB; a policy is a short list");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new PolicyException(name, "is not UTF-8 text");
+        }
+        if (text.isBlank()) {
+            throw new PolicyException(name, "file is empty; expected a JSON object such as "
+                    + "{\"mode\": \"allow\", \"syscalls\": [\"read\", \"write\", \"exit_group\"]}");
+        }
+        return new Parse(name, text).run();
+    }
+
+    /** One parse of one file: holds the reader so that every error can say where it is. */
+    private final class Parse {
+        private final String name;
+        private final String text;
+        private final JsonReader in;
+
+        Parse(String name, String text) {
+            this.name = name;
+            this.text = text;
+            this.in = new JsonReader(new StringReader(text));
+            in.setStrictness(Strictness.STRICT);
+        }
+
+        Policy run() {
+            try {
+                return object();
+            } catch (MalformedJsonException | java.io.EOFException e) {
+                throw malformed(e);
+            } catch (IOException e) {
+                throw new PolicyException(name, "cannot read: " + e.getMessage());
+            }
+        }
+
+        private Policy object() throws IOException {
+            JsonToken first = in.peek();
+            if (first != JsonToken.BEGIN_OBJECT) {
+                throw error("the policy must be a JSON object, not " + describe(first));
+            }
+            in.beginObject();
+            Mode mode = null;
+            Action.Kind kind = null;
+            int[] kindAt = null;
+            Integer errno = null;
+            int[] errnoAt = null;
+            List<SyscallRef> syscalls = null;
+            JsonObject metadata = null;
+            Set<String> seen = new HashSet<>();
+            while (in.hasNext()) {
+                int[] keyAt = where();
+                String key = in.nextName();
+                if (!seen.add(key)) {
+                    throw error(keyAt, "key \"" + key + "\" appears twice");
+                }
+                switch (key) {
+                    case "mode" -> mode = mode();
+                    case "action" -> {
+                        kindAt = where();
+                        kind = actionKind();
+                    }
+                    case "errno" -> {
+                        errnoAt = where();
+                        errno = errno();
+                    }
+                    case "syscalls" -> syscalls = syscalls();
+                    case "metadata" -> metadata = metadata();
+                    default -> throw error(keyAt, "unknown key \"" + key + "\" (known keys: "
+                            + String.join(", ", KEYS.stream().sorted().toList()) + ")");
+                }
+            }
+            in.endObject();
+            if (in.peek() != JsonToken.END_DOCUMENT) {
+                throw error("unexpected content after the policy object");
+            }
+            if (mode == null) {
+                throw new PolicyException(name, "missing \"mode\" (\"allow\" or \"block\")");
+            }
+            if (syscalls == null) {
+                throw new PolicyException(name, "missing \"syscalls\" (a list of syscall names)");
+            }
+            if (kind == null) {
+                kind = errno != null ? Action.Kind.ERRNO : Action.Kind.KILL;
+            }
+            if (errno != null && kind != Action.Kind.ERRNO) {
+                throw error(errnoAt, "\"errno\" only applies with \"action\": \"errno\", not \"" + kind.label()
+                        + "\"");
+            }
+            if (kind == Action.Kind.ERRNO && errno == null) {
+                errno = Errno.EPERM;
+            }
+            if (mode == Mode.BLOCK && kindAt != null && kind == Action.Kind.LOG) {
+                // Legal (an audit-only blocklist), worth saying: nothing will actually be refused.
+                warnings.accept("policy " + name + ": block mode with action \"log\" refuses nothing; "
+                        + "the listed syscalls are only logged");
+            }
+            return new Policy(name, mode, kind == Action.Kind.ERRNO ? Action.errno(errno) : new Action(kind, 0),
+                    syscalls, metadata);
+        }
+
+        private Mode mode() throws IOException {
+            int[] at = where();
+            String value = string("\"mode\"");
+            return switch (value) {
+                case "allow" -> Mode.ALLOW;
+                case "block" -> Mode.BLOCK;
+                default -> throw error(at, "\"mode\" must be \"allow\" or \"block\", not \"" + value + "\"");
+            };
+        }
+
+        private Action.Kind actionKind() throws IOException {
+            int[] at = where();
+            String value = string("\"action\"");
+            for (Action.Kind k : Action.Kind.values()) {
+                if (k.label().equals(value)) {
+                    return k;
+                }
+            }
+            throw error(at, "unknown action \"" + value + "\" (use kill, errno, trap or log)");
+        }
+
+        private int errno() throws IOException {
+            int[] at = where();
+            JsonToken t = in.peek();
+            if (t == JsonToken.NUMBER) {
+                String raw = in.nextString();
+                int n;
+                try {
+                    n = Integer.parseInt(raw);
+                } catch (NumberFormatException e) {
+                    throw error(at, "\"errno\" must be a whole number between 1 and " + Errno.MAX + ", not " + raw);
+                }
+                if (n < 1 || n > Errno.MAX) {
+                    throw error(at, "\"errno\" must be between 1 and " + Errno.MAX + ", not " + n);
+                }
+                return n;
+            }
+            if (t == JsonToken.STRING) {
+                String value = in.nextString();
+                int n = Errno.byName(value.toUpperCase(Locale.ROOT));
+                if (n < 0) {
+                    throw error(at, "unknown errno \"" + value + "\" (a name such as EPERM or ENOSYS, or a number)");
+                }
+                return n;
+            }
+            throw error(at, "\"errno\" must be a name such as \"EPERM\" or a number, not " + describe(t));
+        }
+
+        private List<SyscallRef> syscalls() throws IOException {
+            if (in.peek() != JsonToken.BEGIN_ARRAY) {
+                throw error("\"syscalls\" must be a list of syscall names, not " + describe(in.peek()));
+            }
+            in.beginArray();
+            List<SyscallRef> list = new ArrayList<>();
+            Set<SyscallRef> seen = new HashSet<>();
+            while (in.hasNext()) {
+                int[] at = where();
+                if (in.peek() != JsonToken.STRING) {
+                    throw error(at, "\"syscalls\" must hold only strings, found " + describe(in.peek()));
+                }
+                String text = in.nextString();
+                SyscallRef ref = SyscallRef.parse(text);
+                check(ref, text, at);
+                if (!seen.add(ref)) {
+                    warnings.accept("policy " + name + ":" + at[0] + ":" + at[1] + ": \"" + text
+                            + "\" is listed more than once");
+                    continue;
+                }
+                list.add(ref);
+            }
+            in.endArray();
+            return list;
+        }
+
+        private void check(SyscallRef ref, String text, int[] at) {
+            if (ref.arch() == Arch.X32) {
+                throw error(at, "x32 syscalls cannot be allowed: the sandbox always refuses the x32 ABI");
+            }
+            if (SyscallNames.known(ref.arch(), ref.name())) {
+                return;
+            }
+            if (ref.arch() == Arch.X86_64 && SyscallNames.known(Arch.I386, ref.name())) {
+                throw error(at, "\"" + text + "\" is not an x86_64 syscall; an i386 (int $0x80) syscall is "
+                        + "written \"i386:" + text + "\"");
+            }
+            String hint = SyscallNames.suggest(ref.arch(), ref.name());
+            String prefix = ref.arch() == Arch.X86_64 ? "" : ref.arch().label() + ":";
+            throw error(at, "unknown syscall \"" + text + "\""
+                    + (hint != null ? " (did you mean \"" + prefix + hint + "\"?)" : ""));
+        }
+
+        private JsonObject metadata() throws IOException {
+            if (in.peek() != JsonToken.BEGIN_OBJECT) {
+                throw error("\"metadata\" must be an object, not " + describe(in.peek()));
+            }
+            try {
+                JsonElement e = JsonParser.parseReader(in);
+                return e.getAsJsonObject();
+            } catch (JsonParseException e) {
+                throw malformed(e.getCause() != null ? e.getCause() : e);
+            }
+        }
+
+        private String string(String what) throws IOException {
+            JsonToken t = in.peek();
+            if (t != JsonToken.STRING) {
+                throw error(what + " must be a string, not " + describe(t));
+            }
+            return in.nextString();
+        }
+
+        /** Line and column (1-based) of the next token's first character. */
+        private int[] where() throws IOException {
+            JsonToken t = in.peek();
+            int[] pos = parseWhere(in.toString());
+            // peek() has consumed the opening quote or bracket of these tokens, but not the first char of the others.
+            boolean consumed = t == JsonToken.STRING || t == JsonToken.NAME || t == JsonToken.BEGIN_ARRAY
+                    || t == JsonToken.BEGIN_OBJECT;
+            if (consumed && pos[1] > 1) {
+                pos[1]--;
+            }
+            return pos;
+        }
+
+        private PolicyException error(String problem) throws IOException {
+            return error(where(), problem);
+        }
+
+        private PolicyException error(int[] at, String problem) {
+            return new PolicyException(name, at[0], at[1], problem, excerpt(at[0], at[1]));
+        }
+
+        private PolicyException malformed(Throwable e) {
+            String msg = String.valueOf(e.getMessage());
+            int[] at = parseWhere(msg);
+            if (e instanceof java.io.EOFException || msg.contains("End of input")) {
+                int lines = (int) text.lines().count();
+                String last = text.lines().reduce((a, b) -> b).orElse("");
+                return new PolicyException(name, Math.max(1, lines), last.length() + 1,
+                        "not valid JSON: the file ends in the middle of the policy", excerpt(lines, last.length() + 1));
+            }
+            String reason = msg.replaceAll("\\s*at line \\d+ column \\d+.*", "").replaceAll("\\s*See https?://\\S+", "")
+                    .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "");
+            reason = reason.strip();
+            if (reason.endsWith(";")) {
+                reason = reason.substring(0, reason.length() - 1);
+            }
+            if (at[0] == 0) {
+                return new PolicyException(name, "not valid JSON: " + reason);
+            }
+            // gson reports the column after the offending character.
+            int col = Math.max(1, at[1] - 1);
+            return new PolicyException(name, at[0], col, "not valid JSON: " + lowerFirst(reason),
+                    excerpt(at[0], col));
+        }
+
+        private String excerpt(int line, int column) {
+            if (line < 1) {
+                return null;
+            }
+            String src = text.lines().skip(line - 1).findFirst().orElse("");
+            if (src.length() > 200) {
+                return null;
+            }
+            StringBuilder caret = new StringBuilder();
+            for (int i = 1; i < column && i <= src.length(); i++) {
+                caret.append(src.charAt(i - 1) == '\t' ? '\t' : ' ');
+            }
+            return src + "\n" + caret + "^";
+        }
+    }
+
+    private static int[] parseWhere(String s) {
+        Matcher m = WHERE.matcher(s);
+        return m.find() ? new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))} : new int[] {0, 0};
+    }
+
+    private static String lowerFirst(String s) {
+        return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
+    }
+
+    private static String describe(JsonToken t) {
+        return switch (t) {
+            case BEGIN_ARRAY -> "a list";
+            case BEGIN_OBJECT -> "an object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "true/false";
+            case NULL -> "null";
+            case END_DOCUMENT -> "the end of the file";
+            default -> t.toString().toLowerCase(Locale.ROOT);
+        };
+    }
+}

@@ -1,0 +1,57 @@
+/*
+ * The launch plan: what the Java side asks the launcher to do between fork and execve.
+ *
+ * The plan arrives on PLAN_FD as a header followed by records, all little-endian (this is a same-machine
+ * protocol between two programs built together):
+ *
+ *     header  { u32 magic = PLAN_MAGIC; u16 version = PLAN_VERSION; u16 count; }
+ *     record  { u16 kind; u16 flags; u32 len; u8 payload[len]; }    repeated count times
+ *
+ * Step kinds are numbered once, here. dev.sandbox.launch.StepKind mirrors them with the same names and numbers,
+ * and a unit test reads this file and fails if the two disagree.
+ *
+ * A failing step writes one ErrorRecord to ERROR_FD (close-on-exec) and exits LAUNCHER_FAILED. EOF on that pipe
+ * without a record means execve succeeded.
+ */
+#ifndef SANDBOX_PLAN_H
+#define SANDBOX_PLAN_H
+
+#include <stdint.h>
+
+#define PLAN_MAGIC   0x50584253u /* "SBXP" */
+#define PLAN_VERSION 1
+#define PLAN_FD      3
+#define ERROR_FD     4
+#define PLAN_MAX     (1u << 20)
+#define LAUNCHER_FAILED 125
+#define LAUNCHER_ARG "--sandbox-plan"
+
+enum step_kind {
+    STEP_READ_PLAN      = 0, /* not a record: the launcher failed to read or parse the plan itself */
+    STEP_NO_NEW_PRIVS   = 1, /* prctl(PR_SET_NO_NEW_PRIVS, 1) */
+    STEP_SECCOMP_FILTER = 2, /* seccomp(SECCOMP_SET_MODE_FILTER, flags, prog); payload: struct sock_filter[] */
+    STEP_STOP           = 3, /* raise SIGSTOP so the tracer can PTRACE_SEIZE us before execve */
+    STEP_CLOSE_FROM     = 4, /* close every fd >= payload u32, except ERROR_FD */
+    STEP_PARENT_DEATH   = 5, /* prctl(PR_SET_PDEATHSIG, payload u32 signal); payload u32 #2: expected parent pid */
+    STEP_EXEC           = 6, /* execve(path, argv, environ); payload: path NUL argv0 NUL argv1 NUL ... */
+};
+
+struct plan_header {
+    uint32_t magic;
+    uint16_t version;
+    uint16_t count;
+} __attribute__((packed));
+
+struct plan_record {
+    uint16_t kind;
+    uint16_t flags;
+    uint32_t len;
+} __attribute__((packed));
+
+struct error_record {
+    uint32_t step;  /* enum step_kind of the step that failed */
+    uint32_t index; /* its position in the plan */
+    int32_t  err;   /* errno */
+} __attribute__((packed));
+
+#endif

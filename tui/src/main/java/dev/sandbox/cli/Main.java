@@ -1,0 +1,59 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.error.ExitCodes;
+import dev.sandbox.error.SandboxException;
+import dev.sandbox.policy.PolicyException;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * Entry point: splits the command line at {@code --exec} (everything after the program name belongs to the program,
+ * verbatim, so {@code --exec /bin/echo --verbose} prints "--verbose"), lets picocli parse the sandbox's own options,
+ * and turns every {@link SandboxException} into {@code sandbox: <message>} and its exit code.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.err));
+    }
+
+    public static int run(String[] args, PrintStream err) {
+        int split = Arrays.asList(args).indexOf("--exec");
+        String[] own = split < 0 ? args : Arrays.copyOfRange(args, 0, split);
+        List<String> command = split < 0 ? List.of() : List.of(Arrays.copyOfRange(args, split + 1, args.length));
+
+        SandboxCommand root = new SandboxCommand(command, err);
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(new java.io.PrintWriter(System.out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("sandbox: " + ex.getMessage());
+            err.println("Try 'sandbox --help' for more information.");
+            return ExitCodes.REFUSED;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> report(ex, err, root.verbose));
+        return cl.execute(own);
+    }
+
+    /** The one renderer: a sentence for people, a stack trace only under --verbose or for a bug. */
+    static int report(Exception ex, PrintStream err, boolean verbose) {
+        if (ex instanceof SandboxException se) {
+            err.println("sandbox: " + se.userMessage());
+            if (se instanceof PolicyException pe && pe.excerpt() != null) {
+                for (String line : pe.excerpt().split("\n")) {
+                    err.println("    " + line);
+                }
+            }
+            if (verbose) {
+                ex.printStackTrace(err);
+            }
+            return se.exitCode();
+        }
+        err.println("sandbox: internal error: " + ex + " (please report this with the trace below)");
+        ex.printStackTrace(err);
+        return ExitCodes.REFUSED;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.error.ExitCodes;
+import dev.sandbox.error.SandboxException;
+import dev.sandbox.launch.Launcher;
+import dev.sandbox.launch.StaticRun;
+import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.PolicyLoader;
+import dev.sandbox.policy.PolicyResolver;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "sandbox", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        sortOptions = false,
+        customSynopsis = "sandbox [OPTIONS] --exec PROGRAM [ARGS...]",
+        description = {
+            "Runs PROGRAM under a syscall policy: enforced by a seccomp filter in the kernel (--policy), or learned",
+            "interactively under ptrace (--trace-block-dynamic). Everything after PROGRAM is passed to it verbatim.",
+            ""},
+        footer = {"",
+            "Exit status: the program's own; 128+N when it died of signal N (a policy kill is 159, SIGSYS);",
+            "125 the sandbox refused (bad option or policy); 126 program not executable; 127 program not found."})
+final class SandboxCommand implements Callable<Integer> {
+    @Option(names = "--policy", paramLabel = "FILE|NAME",
+            description = "Policy to enforce (or, when learning, the base policy). A NAME is looked up as NAME.json "
+                    + "in ./policies, $XDG_CONFIG_HOME/sandbox/policies and /etc/sandbox/policies.")
+    String policy;
+
+    @Option(names = "--trace-block-dynamic", description = "Learn: trace PROGRAM and ask about every syscall the "
+            + "base policy does not cover.")
+    boolean learn;
+
+    @Option(names = "--on-unknown", paramLabel = "ask|allow|block|kill", defaultValue = "ask",
+            description = "While learning, what an uncovered syscall gets (default: ${DEFAULT-VALUE}).")
+    String onUnknown;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "While learning, how long a question waits before it blocks (default: ${DEFAULT-VALUE}).")
+    int timeout;
+
+    @Option(names = "--save", paramLabel = "FILE", description = "While learning, write the learned allowlist here.")
+    Path save;
+
+    @Option(names = "--ui", paramLabel = "line|screen", defaultValue = "line",
+            description = "How to ask while learning (default: ${DEFAULT-VALUE}).")
+    String ui;
+
+    @Option(names = "--verbose", description = "Say what the sandbox does, on stderr.")
+    boolean verbose;
+
+    private final List<String> command;
+    private final PrintStream err;
+
+    SandboxCommand(List<String> command, PrintStream err) {
+        this.command = command;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        if (command.isEmpty()) {
+            throw new SandboxException("missing --exec PROGRAM (try 'sandbox --help')", ExitCodes.REFUSED);
+        }
+        Consumer<String> say = line -> err.println("sandbox: " + line);
+        Consumer<String> verboseSink = verbose ? say : line -> { };
+        if (learn) {
+            throw new SandboxException("--trace-block-dynamic is not available in this build", ExitCodes.REFUSED);
+        }
+        if (policy == null) {
+            throw new SandboxException("nothing to enforce: give --policy FILE (or --trace-block-dynamic to learn "
+                    + "one)", ExitCodes.REFUSED);
+        }
+        Path file = PolicyResolver.resolve(policy);
+        Policy p = new PolicyLoader(say).load(file, policy.contains("/") || policy.endsWith(".json") ? policy
+                : file.toString());
+        return new StaticRun(Launcher.installed(), verboseSink, say).run(p, command);
+    }
+}
