@@ -151,9 +151,7 @@ public final class PolicyLoader {
                 }
             }
             in.endObject();
-            if (in.peek() != JsonToken.END_DOCUMENT) {
-                throw error("unexpected content after the policy object");
-            }
+            trailing(parseWhere(in.toString()));
             if (mode == null) {
                 throw new PolicyException(name, "missing \"mode\" (\"allow\" or \"block\")");
             }
@@ -177,6 +175,30 @@ public final class PolicyLoader {
             }
             return new Policy(name, mode, kind == Action.Kind.ERRNO ? Action.errno(errno) : new Action(kind, 0),
                     syscalls, metadata);
+        }
+
+        /** gson in strict mode refuses a second top-level value without saying so; say it, at its position. */
+        private void trailing(int[] after) {
+            int line = 1;
+            int i = 0;
+            while (line < after[0] && i < text.length()) {
+                if (text.charAt(i++) == '\n') {
+                    line++;
+                }
+            }
+            int col = after[1] - 1;
+            for (int j = i + Math.max(0, after[1] - 1); j < text.length(); j++) {
+                char c = text.charAt(j);
+                if (c == '\n') {
+                    line++;
+                    col = 0;
+                } else {
+                    col++;
+                }
+                if (!Character.isWhitespace(c)) {
+                    throw error(new int[] {line, col}, "unexpected content after the policy object");
+                }
+            }
         }
 
         private Mode mode() throws IOException {
@@ -323,6 +345,9 @@ public final class PolicyLoader {
             String reason = msg.replaceAll("\\s*at line \\d+ column \\d+.*", "").replaceAll("\\s*See https?://\\S+", "")
                     .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "");
             reason = reason.strip();
+            if (reason.isEmpty()) {
+                reason = "unexpected character";
+            }
             if (reason.endsWith(";")) {
                 reason = reason.substring(0, reason.length() - 1);
             }

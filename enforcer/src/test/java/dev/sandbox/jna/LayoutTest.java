@@ -1,0 +1,50 @@
+package dev.sandbox.jna;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sandbox.testing.Probes;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The sizes and constants LibC hard-codes, compared with what the C compiler says (probes/layout.c). */
+public class LayoutTest {
+    public static Map<String, Long> layout() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Probes.path("layout")).redirectErrorStream(true).start();
+        Map<String, Long> values = new HashMap<>();
+        for (String line : new String(p.getInputStream().readAllBytes()).split("\n")) {
+            String[] kv = line.split(" ");
+            values.put(kv[0], Long.parseLong(kv[1]));
+        }
+        assertEquals(0, p.waitFor());
+        return values;
+    }
+
+    @Test
+    @DisplayName("libc struct sizes and flags match the C headers")
+    void libc() throws Exception {
+        Map<String, Long> c = layout();
+        assertEquals(c.get("sizeof_posix_spawn_file_actions_t"), (long) LibC.SIZEOF_POSIX_SPAWN_FILE_ACTIONS);
+        assertEquals(c.get("sizeof_posix_spawnattr_t"), (long) LibC.SIZEOF_POSIX_SPAWNATTR);
+        assertEquals(c.get("sizeof_sigset_t"), (long) LibC.SIZEOF_SIGSET);
+        assertEquals(c.get("O_NONBLOCK"), (long) LibC.O_NONBLOCK);
+        assertEquals(c.get("O_CLOEXEC"), (long) LibC.O_CLOEXEC);
+        assertEquals(c.get("F_DUPFD_CLOEXEC"), (long) LibC.F_DUPFD_CLOEXEC);
+        assertEquals(c.get("MFD_CLOEXEC"), (long) LibC.MFD_CLOEXEC);
+        assertEquals(c.get("WNOHANG"), (long) LibC.WNOHANG);
+        assertEquals(c.get("WUNTRACED"), (long) LibC.WUNTRACED);
+        assertEquals(c.get("__WALL"), (long) LibC.__WALL);
+        assertEquals(c.get("POSIX_SPAWN_SETSIGDEF"), (long) LibC.POSIX_SPAWN_SETSIGDEF);
+        assertEquals(c.get("POSIX_SPAWN_SETSIGMASK"), (long) LibC.POSIX_SPAWN_SETSIGMASK);
+    }
+
+    @Test
+    @DisplayName("errno names come from glibc and round-trip")
+    void errnoNames() {
+        assertEquals("EPERM", Errno.name(1));
+        assertEquals(38, Errno.byName("ENOSYS"));
+        assertEquals(-1, Errno.byName("EWHAT"));
+    }
+}

@@ -1,0 +1,151 @@
+package dev.sandbox.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sandbox.syscall.Arch;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PolicyLoaderTest {
+    private final List<String> warnings = new ArrayList<>();
+    private final PolicyLoader loader = new PolicyLoader(warnings::add);
+
+    private Policy parse(String json) {
+        return loader.parse(json.getBytes(StandardCharsets.UTF_8), "p.json");
+    }
+
+    private PolicyException error(String json) {
+        PolicyException e = assertThrows(PolicyException.class, () -> parse(json));
+        assertEquals(125, e.exitCode());
+        return e;
+    }
+
+    @Test
+    @DisplayName("the seed format loads: mode, syscalls, kill by default")
+    void seedFormat() {
+        Policy p = parse("{ \"mode\": \"allow\", \"syscalls\": [\"read\", \"write\", \"exit_group\"] }");
+        assertEquals(Mode.ALLOW, p.mode());
+        assertEquals(Action.KILL, p.action());
+        assertEquals(List.of("read", "write", "exit_group"), p.syscalls().stream().map(Object::toString).toList());
+        assertTrue(warnings.isEmpty());
+    }
+
+    @Test
+    @DisplayName("action errno takes a name or a number and defaults to EPERM")
+    void errnoAction() {
+        assertEquals(Action.errno(1), parse("{\"mode\":\"block\",\"action\":\"errno\",\"syscalls\":[]}").action());
+        assertEquals(Action.errno(38),
+                parse("{\"mode\":\"block\",\"action\":\"errno\",\"errno\":\"ENOSYS\",\"syscalls\":[]}").action());
+        assertEquals(Action.errno(13),
+                parse("{\"mode\":\"block\",\"action\":\"errno\",\"errno\":13,\"syscalls\":[]}").action());
+        assertEquals(Action.Kind.TRAP, parse("{\"mode\":\"block\",\"action\":\"trap\",\"syscalls\":[]}").action().kind());
+    }
+
+    @Test
+    @DisplayName("an unknown syscall names line and column and suggests the near miss")
+    void unknownSyscall() {
+        PolicyException e = error("{\n  \"mode\": \"allow\",\n  \"syscalls\": [\n    \"read\", \"opne\"\n  ]\n}");
+        assertEquals("policy p.json:4:13: unknown syscall \"opne\" (did you mean \"open\"?)", e.userMessage());
+        assertEquals("    \"read\", \"opne\"\n            ^", e.excerpt());
+    }
+
+    @Test
+    @DisplayName("a name far from every syscall gets no suggestion")
+    void noSuggestion() {
+        assertEquals("policy p.json:1:29: unknown syscall \"frobnicate_everything\"",
+                error("{\"mode\":\"allow\",\"syscalls\":[\"frobnicate_everything\"]}").userMessage());
+    }
+
+    @Test
+    @DisplayName("an i386-only syscall written without its arch says how to write it")
+    void i386Only() {
+        assertTrue(error("{\"mode\":\"allow\",\"syscalls\":[\"socketcall\"]}").problem()
+                .contains("\"i386:socketcall\""));
+        Policy p = parse("{\"mode\":\"allow\",\"syscalls\":[\"i386:socketcall\"]}");
+        assertEquals(new SyscallRef(Arch.I386, "socketcall"), p.syscalls().get(0));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+        not JSON                 | mode: allow                                        | not valid JSON
+        a list, not an object    | ["read"]                                           | the policy must be a JSON object, not a list
+        missing mode             | {"syscalls": []}                                   | missing "mode"
+        wrong mode               | {"mode": "deny", "syscalls": []}                   | "mode" must be "allow" or "block", not "deny"
+        mode not a string        | {"mode": 1, "syscalls": []}                        | "mode" must be a string, not a number
+        missing syscalls         | {"mode": "allow"}                                  | missing "syscalls"
+        syscalls not a list      | {"mode": "allow", "syscalls": "read"}              | "syscalls" must be a list of syscall names, not a string
+        syscalls not strings     | {"mode": "allow", "syscalls": ["read", 3]}         | "syscalls" must hold only strings, found a number
+        unknown key              | {"mode": "allow", "syscalls": [], "sycalls": []}   | unknown key "sycalls"
+        duplicate key            | {"mode": "allow", "mode": "block", "syscalls": []} | key "mode" appears twice
+        unknown action           | {"mode": "allow", "action": "deny", "syscalls": []}| unknown action "deny"
+        unknown errno name       | {"mode": "block", "errno": "EWHAT", "syscalls": []}| unknown errno "EWHAT"
+        errno out of range       | {"mode": "block", "errno": 70000, "syscalls": []}  | "errno" must be between 1 and 4095
+        errno with kill          | {"mode": "block", "action": "kill", "errno": 1, "syscalls": []} | "errno" only applies with "action": "errno"
+        x32 names are refused    | {"mode": "allow", "syscalls": ["x32:read"]}        | x32 syscalls cannot be allowed
+        trailing content         | {"mode": "allow", "syscalls": []} []               | unexpected content after the policy object
+        truncated                | {"mode": "allow", "syscalls": [                    | the file ends in the middle of the policy
+        """)
+    void badInput(String what, String json, String expected) {
+        PolicyException e = error(json);
+        assertTrue(e.userMessage().startsWith("policy p.json"), e.userMessage());
+        assertTrue(e.problem().contains(expected), what + ": " + e.userMessage());
+    }
+
+    @Test
+    @DisplayName("an empty file is an error that shows the expected shape")
+    void emptyFile() {
+        assertTrue(error("  \n").problem().startsWith("file is empty"));
+    }
+
+    @Test
+    @DisplayName("duplicate syscall names load with a warning naming the position")
+    void duplicates() {
+        Policy p = parse("{\"mode\":\"allow\",\"syscalls\":[\"read\",\"read\"]}");
+        assertEquals(1, p.syscalls().size());
+        assertEquals(List.of("policy p.json:1:36: \"read\" is listed more than once"), warnings);
+    }
+
+    @Test
+    @DisplayName("files: missing, directory, too large")
+    void files(@TempDir Path dir) throws IOException {
+        assertEquals("policy " + dir.resolve("none.json") + ": cannot read: No such file or directory",
+                assertThrows(PolicyException.class, () -> loader.load(dir.resolve("none.json"))).userMessage());
+        assertTrue(assertThrows(PolicyException.class, () -> loader.load(dir)).problem().contains("directory"));
+        Path big = dir.resolve("big.json");
+        Files.write(big, new byte[(int) PolicyLoader.MAX_BYTES + 1]);
+        assertTrue(assertThrows(PolicyException.class, () -> loader.load(big)).problem().contains("1 MiB"));
+    }
+
+    @Test
+    @DisplayName("metadata is kept and ignored by the enforcer")
+    void metadata() {
+        Policy p = parse("{\"mode\":\"allow\",\"syscalls\":[\"read\"],\"metadata\":{\"program\":\"/bin/ls\",\"counts\":{}}}");
+        assertEquals("/bin/ls", p.metadata().get("program").getAsString());
+    }
+
+    @Test
+    @DisplayName("refuses(): allowlists refuse the unlisted; foreign arches are refused unless named; x32 always")
+    void refuses() {
+        Policy allow = parse("{\"mode\":\"allow\",\"syscalls\":[\"getpid\",\"i386:getpid\"]}");
+        assertEquals(false, allow.refuses(new SyscallRef(Arch.X86_64, "getpid")));
+        assertEquals(true, allow.refuses(new SyscallRef(Arch.X86_64, "mkdir")));
+        assertEquals(false, allow.refuses(new SyscallRef(Arch.I386, "getpid")));
+        assertEquals(true, allow.refuses(new SyscallRef(Arch.I386, "mkdir")));
+        assertEquals(true, allow.refuses(new SyscallRef(Arch.X32, "getpid")));
+        Policy block = parse("{\"mode\":\"block\",\"syscalls\":[\"mkdir\"]}");
+        assertEquals(true, block.refuses(new SyscallRef(Arch.X86_64, "mkdir")));
+        assertEquals(false, block.refuses(new SyscallRef(Arch.X86_64, "getpid")));
+        assertEquals(true, block.refuses(new SyscallRef(Arch.I386, "getpid")));
+    }
+}

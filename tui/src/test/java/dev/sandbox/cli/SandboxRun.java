@@ -1,0 +1,83 @@
+package dev.sandbox.cli;
+
+import dev.sandbox.testing.Probes;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real `sandbox` command in a JVM of its own (the test JVM's classpath, the built launcher) and captures
+ * what a person would see: stdout, stderr, exit status. ProcessBuilder is right here: it starts the sandbox, not a
+ * tracee.
+ */
+public record SandboxRun(int exit, String out, String err) {
+    public static SandboxRun run(String... args) {
+        return runWithInput(null, args);
+    }
+
+    public static SandboxRun runWithInput(String stdin, String... args) {
+        try {
+            Process p = start(args);
+            if (stdin != null) {
+                p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            }
+            p.getOutputStream().close();
+            return finish(p, 60);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    public static Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"),
+                "-Dsandbox.launcher=" + Probes.launcher(), "-Dsandbox.home=" + Probes.root(),
+                "dev.sandbox.cli.Main"));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(Probes.root().toFile()).start();
+    }
+
+    public static SandboxRun finish(Process p, int seconds) throws InterruptedException {
+        CompletableFuture<String> out = drain(p.getInputStream());
+        CompletableFuture<String> err = drain(p.getErrorStream());
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            throw new AssertionError("sandbox did not finish within " + seconds + " s; stderr: " + err.getNow(""));
+        }
+        return new SandboxRun(p.exitValue(), out.join(), err.join());
+    }
+
+    /** Runs a command without the sandbox, for "same output as a bare run". */
+    public static SandboxRun bare(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).directory(Probes.root().toFile()).start();
+            p.getOutputStream().close();
+            return finish(p, 60);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static CompletableFuture<String> drain(java.io.InputStream in) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+    }
+
+    private static String javaBin() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    @Override
+    public String toString() {
+        return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+    }
+}
