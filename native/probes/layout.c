@@ -11,6 +11,8 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h> /* glibc >= 2.34 names the kernel struct __ptrace_syscall_info */
 #include <sys/wait.h>
+#include <poll.h>
+#include <termios.h>
 
 #define SHOW(name, value) printf("%s %lld\n", name, (long long)(value))
 
@@ -19,6 +21,18 @@ int main(void)
     SHOW("sizeof_posix_spawn_file_actions_t", sizeof(posix_spawn_file_actions_t));
     SHOW("sizeof_posix_spawnattr_t", sizeof(posix_spawnattr_t));
     SHOW("sizeof_sigset_t", sizeof(sigset_t));
+    SHOW("sizeof_termios", sizeof(struct termios));
+    SHOW("offsetof_termios_c_lflag", offsetof(struct termios, c_lflag));
+    SHOW("offsetof_termios_c_cc", offsetof(struct termios, c_cc));
+    SHOW("ICANON", ICANON);
+    SHOW("ECHO", ECHO);
+    SHOW("VTIME", VTIME);
+    SHOW("VMIN", VMIN);
+    SHOW("TCSANOW", TCSANOW);
+    SHOW("TCIFLUSH", TCIFLUSH);
+    SHOW("O_RDWR", O_RDWR);
+    SHOW("O_NOCTTY", O_NOCTTY);
+    SHOW("POLLIN", POLLIN);
     SHOW("O_NONBLOCK", O_NONBLOCK);
     SHOW("O_CLOEXEC", O_CLOEXEC);
     SHOW("F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC);

@@ -44,6 +44,21 @@ public final class LibC {
     public static final int SIGSTOP = 19;
     public static final int SIGSYS = 31;
 
+    // <termios.h>: struct termios is 60 bytes; c_lflag at 12, c_cc[32] at 17
+    public static final int SIZEOF_TERMIOS = 60;
+    public static final int TERMIOS_C_LFLAG = 12;
+    public static final int TERMIOS_C_CC = 17;
+    public static final int ICANON = 0x2;
+    public static final int ECHO = 0x8;
+    public static final int VTIME = 5;
+    public static final int VMIN = 6;
+    public static final int TCSANOW = 0;
+    public static final int TCIFLUSH = 0;
+    public static final int O_RDWR = 2;
+    public static final int O_NOCTTY = 0400;
+    // <poll.h>: struct pollfd { int fd; short events; short revents; }
+    public static final short POLLIN = 1;
+
     /** sizeof(posix_spawn_file_actions_t) = 80, sizeof(posix_spawnattr_t) = 336, sizeof(sigset_t) = 128 on glibc
      * x86_64; LayoutTest checks them against C. Allocations use these sizes. */
     public static final int SIZEOF_POSIX_SPAWN_FILE_ACTIONS = 80;
@@ -81,6 +96,14 @@ public final class LibC {
     public static native int sigemptyset(Pointer set);
     public static native int sigfillset(Pointer set);
     public static native int sigdelset(Pointer set, int signum);
+
+    // terminals: errno functions
+    public static native int isatty(int fd);
+    public static native int tcgetattr(int fd, Pointer termios) throws LastErrorException;
+    public static native int tcsetattr(int fd, int optionalActions, Pointer termios) throws LastErrorException;
+    public static native int tcflush(int fd, int queue) throws LastErrorException;
+    /** poll on one struct pollfd; returns the number of ready fds, 0 on timeout. */
+    public static native int poll(Pointer fds, long nfds, int timeoutMillis) throws LastErrorException;
 
     // never fail
     public static native String strerror(int errnum);

@@ -45,6 +45,21 @@ public final class FilterCompiler {
         }
     }
 
+    /**
+     * The learner's fast-mode filter: the base allowlist runs untouched, everything else (foreign arches included,
+     * so that the tracer can refuse them with EPERM) stops the tracer with {@code traceAction}.
+     */
+    public BpfProgram compileTrap(Policy base, int traceAction) {
+        Pointer ctx = build(base, traceAction);
+        try {
+            LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_ACT_BADARCH)",
+                    LibSeccomp.seccomp_attr_set(ctx, LibSeccomp.SCMP_FLTATR_ACT_BADARCH, traceAction));
+            return new BpfProgram(export(ctx, false));
+        } finally {
+            LibSeccomp.seccomp_release(ctx);
+        }
+    }
+
     /** libseccomp's pseudo-filter-code listing of the same filter, for people and tests. */
     public String pfc(Policy policy) {
         Pointer ctx = build(policy, null);

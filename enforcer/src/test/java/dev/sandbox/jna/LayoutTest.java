@@ -38,6 +38,18 @@ public class LayoutTest {
         assertEquals(c.get("__WALL"), (long) LibC.__WALL);
         assertEquals(c.get("POSIX_SPAWN_SETSIGDEF"), (long) LibC.POSIX_SPAWN_SETSIGDEF);
         assertEquals(c.get("POSIX_SPAWN_SETSIGMASK"), (long) LibC.POSIX_SPAWN_SETSIGMASK);
+        assertEquals(c.get("sizeof_termios"), (long) LibC.SIZEOF_TERMIOS);
+        assertEquals(c.get("offsetof_termios_c_lflag"), (long) LibC.TERMIOS_C_LFLAG);
+        assertEquals(c.get("offsetof_termios_c_cc"), (long) LibC.TERMIOS_C_CC);
+        assertEquals(c.get("ICANON"), (long) LibC.ICANON);
+        assertEquals(c.get("ECHO"), (long) LibC.ECHO);
+        assertEquals(c.get("VTIME"), (long) LibC.VTIME);
+        assertEquals(c.get("VMIN"), (long) LibC.VMIN);
+        assertEquals(c.get("TCSANOW"), (long) LibC.TCSANOW);
+        assertEquals(c.get("TCIFLUSH"), (long) LibC.TCIFLUSH);
+        assertEquals(c.get("O_RDWR"), (long) LibC.O_RDWR);
+        assertEquals(c.get("O_NOCTTY"), (long) LibC.O_NOCTTY);
+        assertEquals(c.get("POLLIN"), (long) LibC.POLLIN);
     }
 
     @Test

@@ -50,7 +50,16 @@ final class SandboxCommand implements Callable<Integer> {
             description = "How to ask while learning (default: ${DEFAULT-VALUE}).")
     String ui;
 
-    @Option(names = "--verbose", description = "Say what the sandbox does, on stderr.")
+    @Option(names = "--full", description = "While learning, trace every syscall even when the base policy is an "
+            + "allowlist (default: fast mode, where a seccomp filter stops only on syscalls the base does not allow).")
+    boolean full;
+
+    @Option(names = "--no-pin", description = "While learning, do not keep the tracer and the program on one CPU "
+            + "(pinning makes each syscall stop several times cheaper).")
+    boolean noPin;
+
+    @Option(names = "--verbose", description = "Say what the sandbox does, on stderr (while learning: every "
+            + "syscall and its decision).")
     boolean verbose;
 
     private final List<String> command;
@@ -69,15 +78,18 @@ final class SandboxCommand implements Callable<Integer> {
         Consumer<String> say = line -> err.println("sandbox: " + line);
         Consumer<String> verboseSink = verbose ? say : line -> { };
         if (learn) {
-            throw new SandboxException("--trace-block-dynamic is not available in this build", ExitCodes.REFUSED);
+            return new LearnRun(this, command, err).run();
         }
         if (policy == null) {
             throw new SandboxException("nothing to enforce: give --policy FILE (or --trace-block-dynamic to learn "
                     + "one)", ExitCodes.REFUSED);
         }
+        return new StaticRun(Launcher.installed(), verboseSink, say).run(loadPolicy(say), command);
+    }
+
+    Policy loadPolicy(Consumer<String> say) {
         Path file = PolicyResolver.resolve(policy);
-        Policy p = new PolicyLoader(say).load(file, policy.contains("/") || policy.endsWith(".json") ? policy
+        return new PolicyLoader(say).load(file, policy.contains("/") || policy.endsWith(".json") ? policy
                 : file.toString());
-        return new StaticRun(Launcher.installed(), verboseSink, say).run(p, command);
     }
 }

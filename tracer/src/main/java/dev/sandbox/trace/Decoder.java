@@ -1,0 +1,260 @@
+package dev.sandbox.trace;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import dev.sandbox.syscall.Arch;
+import dev.sandbox.trace.jna.Ptrace;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * Shows a syscall's arguments the way strace does, enough for a person to decide: paths and strings read from the
+ * tracee (process_vm_readv), flags as names for open/openat/mmap/socket/clone. Used for prompts and --verbose only,
+ * never on the silent fast path.
+ */
+public final class Decoder {
+    /** How to show one argument. */
+    enum Kind { INT, HEX, FD, DIRFD, PATH, OPEN_FLAGS, MODE, PROT, MMAP_FLAGS, DOMAIN, SOCK_TYPE, CLONE_FLAGS, SIG, PTR }
+
+    private static final Map<String, Kind[]> SIGNATURES = new HashMap<>();
+
+    static {
+        sig("read", Kind.FD, Kind.PTR, Kind.INT);
+        sig("write", Kind.FD, Kind.PTR, Kind.INT);
+        sig("pread64", Kind.FD, Kind.PTR, Kind.INT, Kind.INT);
+        sig("pwrite64", Kind.FD, Kind.PTR, Kind.INT, Kind.INT);
+        sig("close", Kind.FD);
+        sig("open", Kind.PATH, Kind.OPEN_FLAGS, Kind.MODE);
+        sig("openat", Kind.DIRFD, Kind.PATH, Kind.OPEN_FLAGS, Kind.MODE);
+        sig("creat", Kind.PATH, Kind.MODE);
+        sig("mkdir", Kind.PATH, Kind.MODE);
+        sig("mkdirat", Kind.DIRFD, Kind.PATH, Kind.MODE);
+        sig("rmdir", Kind.PATH);
+        sig("unlink", Kind.PATH);
+        sig("unlinkat", Kind.DIRFD, Kind.PATH, Kind.HEX);
+        sig("chdir", Kind.PATH);
+        sig("chmod", Kind.PATH, Kind.MODE);
+        sig("chown", Kind.PATH, Kind.INT, Kind.INT);
+        sig("truncate", Kind.PATH, Kind.INT);
+        sig("stat", Kind.PATH, Kind.PTR);
+        sig("lstat", Kind.PATH, Kind.PTR);
+        sig("newfstatat", Kind.DIRFD, Kind.PATH, Kind.PTR, Kind.HEX);
+        sig("statx", Kind.DIRFD, Kind.PATH, Kind.HEX, Kind.HEX, Kind.PTR);
+        sig("access", Kind.PATH, Kind.INT);
+        sig("faccessat", Kind.DIRFD, Kind.PATH, Kind.INT);
+        sig("faccessat2", Kind.DIRFD, Kind.PATH, Kind.INT, Kind.HEX);
+        sig("readlink", Kind.PATH, Kind.PTR, Kind.INT);
+        sig("readlinkat", Kind.DIRFD, Kind.PATH, Kind.PTR, Kind.INT);
+        sig("rename", Kind.PATH, Kind.PATH);
+        sig("renameat", Kind.DIRFD, Kind.PATH, Kind.DIRFD, Kind.PATH);
+        sig("renameat2", Kind.DIRFD, Kind.PATH, Kind.DIRFD, Kind.PATH, Kind.HEX);
+        sig("link", Kind.PATH, Kind.PATH);
+        sig("symlink", Kind.PATH, Kind.PATH);
+        sig("execve", Kind.PATH, Kind.PTR, Kind.PTR);
+        sig("execveat", Kind.DIRFD, Kind.PATH, Kind.PTR, Kind.PTR, Kind.HEX);
+        sig("mmap", Kind.PTR, Kind.INT, Kind.PROT, Kind.MMAP_FLAGS, Kind.FD, Kind.HEX);
+        sig("mprotect", Kind.PTR, Kind.INT, Kind.PROT);
+        sig("munmap", Kind.PTR, Kind.INT);
+        sig("socket", Kind.DOMAIN, Kind.SOCK_TYPE, Kind.INT);
+        sig("connect", Kind.FD, Kind.PTR, Kind.INT);
+        sig("bind", Kind.FD, Kind.PTR, Kind.INT);
+        sig("listen", Kind.FD, Kind.INT);
+        sig("clone", Kind.CLONE_FLAGS, Kind.PTR, Kind.PTR, Kind.PTR, Kind.HEX);
+        sig("clone3", Kind.PTR, Kind.INT);
+        sig("kill", Kind.INT, Kind.SIG);
+        sig("tgkill", Kind.INT, Kind.INT, Kind.SIG);
+        sig("ioctl", Kind.FD, Kind.HEX, Kind.HEX);
+        sig("fcntl", Kind.FD, Kind.INT, Kind.HEX);
+        sig("getdents64", Kind.FD, Kind.PTR, Kind.INT);
+        sig("ptrace", Kind.INT, Kind.INT, Kind.PTR, Kind.PTR);
+        sig("getpid");
+        sig("getppid");
+        sig("exit_group", Kind.INT);
+        sig("exit", Kind.INT);
+    }
+
+    private static void sig(String name, Kind... kinds) {
+        SIGNATURES.put(name, kinds);
+    }
+
+    private static final int PATH_MAX_SHOWN = 256;
+
+    private final Memory local = new Memory(PATH_MAX_SHOWN);
+    private final Memory localIov = new Memory(16);
+    private final Memory remoteIov = new Memory(16);
+
+    /** {@code openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC)}; unknown syscalls show three raw arguments. */
+    public String decode(int pid, SyscallInfo call) {
+        String name = call.name();
+        Kind[] kinds = call.arch() == Arch.X86_64 ? SIGNATURES.get(name) : null;
+        StringJoiner out = new StringJoiner(", ", name + "(", ")");
+        if (kinds == null) {
+            for (int i = 0; i < 3; i++) {
+                out.add(hex(call.args()[i]));
+            }
+            return out.toString();
+        }
+        for (int i = 0; i < kinds.length; i++) {
+            out.add(arg(pid, kinds[i], call.args()[i]));
+        }
+        return out.toString();
+    }
+
+    private String arg(int pid, Kind kind, long v) {
+        return switch (kind) {
+            case INT, FD -> Long.toString((int) v == v ? (int) v : v);
+            case HEX, PTR -> v == 0 && kind == Kind.PTR ? "NULL" : hex(v);
+            case DIRFD -> (int) v == -100 ? "AT_FDCWD" : Integer.toString((int) v);
+            case PATH -> string(pid, v);
+            case MODE -> "0" + Long.toOctalString(v & 07777);
+            case OPEN_FLAGS -> openFlags(v);
+            case PROT -> flags(v, PROT, "PROT_NONE");
+            case MMAP_FLAGS -> flags(v, MMAP, "0");
+            case DOMAIN -> named(v, DOMAINS, "AF_");
+            case SOCK_TYPE -> named(v & 0xf, SOCK_TYPES, "SOCK_") + flagsSuffix(v & ~0xfL, SOCK_FLAGS);
+            case CLONE_FLAGS -> cloneFlags(v);
+            case SIG -> dev.sandbox.launch.Signals.name((int) v);
+        };
+    }
+
+    /** A NUL-terminated string in the tracee, quoted; the address in hex if it cannot be read. */
+    public String string(int pid, long addr) {
+        if (addr == 0) {
+            return "NULL";
+        }
+        // Read at most to the end of the page that holds addr, so an unmapped next page does not fail the read.
+        long toPageEnd = 4096 - (addr & 4095);
+        int want = (int) Math.min(PATH_MAX_SHOWN, toPageEnd);
+        byte[] got = readMemory(pid, addr, want);
+        if (got == null) {
+            return hex(addr);
+        }
+        int len = 0;
+        while (len < got.length && got[len] != 0) {
+            len++;
+        }
+        if (len == got.length && want < PATH_MAX_SHOWN) {
+            byte[] more = readMemory(pid, addr + want, PATH_MAX_SHOWN - want);
+            if (more != null) {
+                byte[] all = new byte[got.length + more.length];
+                System.arraycopy(got, 0, all, 0, got.length);
+                System.arraycopy(more, 0, all, got.length, more.length);
+                got = all;
+                while (len < got.length && got[len] != 0) {
+                    len++;
+                }
+            }
+        }
+        String s = new String(got, 0, len, StandardCharsets.UTF_8);
+        StringBuilder q = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> q.append("\\\"");
+                case '\\' -> q.append("\\\\");
+                case '\n' -> q.append("\\n");
+                case '\t' -> q.append("\\t");
+                default -> q.append(c < 0x20 ? String.format("\\x%02x", (int) c) : String.valueOf(c));
+            }
+        }
+        q.append('"');
+        if (len == got.length) {
+            q.append("...");
+        }
+        return q.toString();
+    }
+
+    private byte[] readMemory(int pid, long addr, int len) {
+        localIov.setPointer(0, local);
+        localIov.setLong(8, len);
+        remoteIov.setLong(0, addr);
+        remoteIov.setLong(8, len);
+        try {
+            long n = Ptrace.process_vm_readv(pid, localIov, 1, remoteIov, 1, 0);
+            return n <= 0 ? null : local.getByteArray(0, (int) n);
+        } catch (LastErrorException e) {
+            return null;
+        }
+    }
+
+    static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    // <asm-generic/fcntl.h>
+    private static final Object[][] OPEN = {
+        {0100L, "O_CREAT"}, {0200L, "O_EXCL"}, {0400L, "O_NOCTTY"}, {01000L, "O_TRUNC"}, {02000L, "O_APPEND"},
+        {04000L, "O_NONBLOCK"}, {010000L, "O_DSYNC"}, {020000L, "O_ASYNC"}, {040000L, "O_DIRECT"},
+        {0200000L, "O_DIRECTORY"}, {0400000L, "O_NOFOLLOW"}, {01000000L, "O_NOATIME"}, {02000000L, "O_CLOEXEC"},
+        {04000000L, "O_SYNC"}, {010000000L, "O_PATH"}, {020000000L, "O_TMPFILE"}, {0100000L, "O_LARGEFILE"},
+    };
+    // <asm-generic/mman-common.h>
+    private static final Object[][] PROT = {{1L, "PROT_READ"}, {2L, "PROT_WRITE"}, {4L, "PROT_EXEC"}};
+    private static final Object[][] MMAP = {
+        {0x01L, "MAP_SHARED"}, {0x02L, "MAP_PRIVATE"}, {0x10L, "MAP_FIXED"}, {0x20L, "MAP_ANONYMOUS"},
+        {0x100L, "MAP_GROWSDOWN"}, {0x800L, "MAP_DENYWRITE"}, {0x2000L, "MAP_LOCKED"}, {0x4000L, "MAP_NORESERVE"},
+        {0x8000L, "MAP_POPULATE"}, {0x20000L, "MAP_STACK"}, {0x100000L, "MAP_FIXED_NOREPLACE"},
+    };
+    // <bits/socket.h>
+    private static final Map<Long, String> DOMAINS = Map.of(1L, "AF_UNIX", 2L, "AF_INET", 10L, "AF_INET6",
+            16L, "AF_NETLINK", 17L, "AF_PACKET");
+    private static final Map<Long, String> SOCK_TYPES = Map.of(1L, "SOCK_STREAM", 2L, "SOCK_DGRAM", 3L, "SOCK_RAW",
+            5L, "SOCK_SEQPACKET");
+    private static final Object[][] SOCK_FLAGS = {{04000L, "SOCK_NONBLOCK"}, {02000000L, "SOCK_CLOEXEC"}};
+    // <linux/sched.h>
+    private static final Object[][] CLONE = {
+        {0x100L, "CLONE_VM"}, {0x200L, "CLONE_FS"}, {0x400L, "CLONE_FILES"}, {0x800L, "CLONE_SIGHAND"},
+        {0x1000L, "CLONE_PIDFD"}, {0x2000L, "CLONE_PTRACE"}, {0x4000L, "CLONE_VFORK"}, {0x8000L, "CLONE_PARENT"},
+        {0x10000L, "CLONE_THREAD"}, {0x20000L, "CLONE_NEWNS"}, {0x40000L, "CLONE_SYSVSEM"},
+        {0x80000L, "CLONE_SETTLS"}, {0x100000L, "CLONE_PARENT_SETTID"}, {0x200000L, "CLONE_CHILD_CLEARTID"},
+        {0x800000L, "CLONE_UNTRACED"}, {0x1000000L, "CLONE_CHILD_SETTID"}, {0x2000000L, "CLONE_NEWCGROUP"},
+        {0x4000000L, "CLONE_NEWUTS"}, {0x8000000L, "CLONE_NEWIPC"}, {0x10000000L, "CLONE_NEWUSER"},
+        {0x20000000L, "CLONE_NEWPID"}, {0x40000000L, "CLONE_NEWNET"}, {0x80000000L, "CLONE_IO"},
+    };
+
+    static String openFlags(long v) {
+        String access = switch ((int) (v & 3)) {
+            case 0 -> "O_RDONLY";
+            case 1 -> "O_WRONLY";
+            case 2 -> "O_RDWR";
+            default -> "O_ACCMODE";
+        };
+        return access + flagsSuffix(v & ~3L, OPEN);
+    }
+
+    static String cloneFlags(long v) {
+        String sig = (v & 0xff) != 0 ? dev.sandbox.launch.Signals.name((int) (v & 0xff)) : "";
+        String rest = flags(v & ~0xffL, CLONE, "");
+        return rest.isEmpty() ? (sig.isEmpty() ? "0" : sig) : sig.isEmpty() ? rest : rest + "|" + sig;
+    }
+
+    private static String flags(long v, Object[][] table, String zero) {
+        if (v == 0) {
+            return zero;
+        }
+        String s = flagsSuffix(v, table);
+        return s.substring(1);
+    }
+
+    private static String flagsSuffix(long v, Object[][] table) {
+        StringBuilder b = new StringBuilder();
+        long rest = v;
+        for (Object[] f : table) {
+            long bit = (Long) f[0];
+            if ((rest & bit) == bit && bit != 0) {
+                b.append('|').append(f[1]);
+                rest &= ~bit;
+            }
+        }
+        if (rest != 0) {
+            b.append('|').append(hex(rest));
+        }
+        return b.toString();
+    }
+
+    private static String named(long v, Map<Long, String> names, String prefix) {
+        String n = names.get(v);
+        return n != null ? n : prefix + "???(" + v + ")";
+    }
+}

@@ -1,0 +1,38 @@
+package dev.sandbox.trace;
+
+import com.sun.jna.Memory;
+import dev.sandbox.policy.SyscallRef;
+import dev.sandbox.syscall.Arch;
+import dev.sandbox.syscall.SyscallNames;
+import dev.sandbox.trace.jna.Ptrace;
+
+/**
+ * One syscall as a stop reports it (PTRACE_GET_SYSCALL_INFO): op, arch, number, arguments. Filled from the loop's
+ * one reused native buffer; the arch is read at every stop because an x86_64 task may enter through int $0x80.
+ */
+public record SyscallInfo(int op, Arch arch, int nr, long[] args, long rval) {
+    /** Reads the buffer PTRACE_GET_SYSCALL_INFO filled; {@code arch} null means an arch this tool does not know. */
+    static SyscallInfo read(Memory buf) {
+        int op = buf.getByte(Ptrace.INFO_OP) & 0xff;
+        int auditArch = buf.getInt(Ptrace.INFO_ARCH);
+        if (op == Ptrace.PTRACE_SYSCALL_INFO_EXIT) {
+            return new SyscallInfo(op, null, -1, null, buf.getLong(Ptrace.INFO_RVAL));
+        }
+        long rawNr = buf.getLong(Ptrace.INFO_NR);
+        Arch arch = Arch.of(auditArch, rawNr);
+        long[] args = new long[6];
+        for (int i = 0; i < 6; i++) {
+            args[i] = buf.getLong(Ptrace.INFO_ARGS + 8L * i);
+        }
+        int nr = arch == Arch.X32 ? (int) (rawNr & ~Arch.X32_SYSCALL_BIT) : (int) rawNr;
+        return new SyscallInfo(op, arch, nr, args, 0);
+    }
+
+    public String name() {
+        return arch == null ? "syscall_" + nr : SyscallNames.name(arch, nr);
+    }
+
+    public SyscallRef ref() {
+        return new SyscallRef(arch == null ? Arch.X86_64 : arch, name());
+    }
+}

@@ -1,0 +1,24 @@
+package dev.sandbox.trace;
+
+/** One traced kernel task (a process or a thread), as the tracer loop keeps track of it. */
+final class Task {
+    final int tid;
+    int parent;
+    String exe;
+    /** The launcher before its execve: its own syscalls are the sandbox's, not the program's. */
+    boolean launcher;
+    /** Entry was refused (orig_rax = -1): at the exit stop, the return value becomes -EPERM. */
+    boolean blockPending;
+    /** PTRACE_INTERRUPT was sent and its stop has not been seen yet. */
+    boolean interruptPending;
+    /** Stopped by our interrupt while a prompt is open; resumed when it closes. */
+    boolean held;
+    /** In a group-stop, parked with PTRACE_LISTEN until SIGCONT. */
+    boolean listening;
+
+    Task(int tid, int parent, String exe) {
+        this.tid = tid;
+        this.parent = parent;
+        this.exe = exe;
+    }
+}

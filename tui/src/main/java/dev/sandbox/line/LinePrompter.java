@@ -1,0 +1,228 @@
+package dev.sandbox.line;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import dev.sandbox.jna.LibC;
+import dev.sandbox.prompt.Prompter;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import org.jline.utils.AttributedString;
+import org.jline.utils.AttributedStringBuilder;
+import org.jline.utils.AttributedStyle;
+
+/**
+ * The line prompt: one line describing the call, one line of keys with a countdown, a single key answers.
+ *
+ * Keys are read from our own fd on /dev/tty (the controlling terminal, not the program's stdin) in non-canonical,
+ * no-echo mode, and the saved mode is put back after every question. The fd is only read while a question is open:
+ * jline's non-blocking readers keep a background read() pending on the terminal after a question closes, which
+ * would steal the traced program's next keystroke; jline renders the styled text.
+ */
+public final class LinePrompter implements Prompter {
+    /** Syscalls whose mere presence in an allowlist widens it a lot; shown in red. */
+    private static final Set<String> DANGEROUS = Set.of("ptrace", "process_vm_writev", "process_vm_readv", "bpf",
+            "perf_event_open", "mount", "umount2", "pivot_root", "init_module", "finit_module", "delete_module",
+            "kexec_load", "kexec_file_load", "keyctl", "add_key", "request_key", "unshare", "setns", "userfaultfd",
+            "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at", "personality", "reboot",
+            "swapon", "swapoff", "chroot", "setuid", "setgid", "capset", "iopl", "ioperm");
+
+    private final int fd;
+    private final boolean color;
+    private volatile boolean cancelled;
+
+    private LinePrompter(int fd, boolean color) {
+        this.fd = fd;
+        this.color = color;
+    }
+
+    /** A prompter on the controlling terminal, or null when there is none (no tty: CI, cron, pipes). */
+    public static LinePrompter open() {
+        int fd;
+        try {
+            fd = LibC.open("/dev/tty", LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
+        } catch (LastErrorException e) {
+            return null;
+        }
+        String noColor = System.getenv("NO_COLOR");
+        String term = System.getenv("TERM");
+        boolean color = (noColor == null || noColor.isEmpty()) && term != null && !term.equals("dumb");
+        return new LinePrompter(fd, color);
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+    }
+
+    @Override
+    public Answer ask(Question q) {
+        String name = q.syscall().toString();
+        AttributedStringBuilder head = new AttributedStringBuilder()
+                .style(AttributedStyle.BOLD.foreground(AttributedStyle.YELLOW)).append("[DYNAMIC]")
+                .style(AttributedStyle.DEFAULT).append(" unknown syscall ")
+                .style(DANGEROUS.contains(q.syscall().name()) ? AttributedStyle.BOLD.foreground(AttributedStyle.RED)
+                        : AttributedStyle.BOLD).append(name)
+                .style(AttributedStyle.DEFAULT).append(" (" + q.nr() + ") from pid " + q.pid() + " " + q.executable()
+                        + ": " + q.decoded());
+        if (DANGEROUS.contains(q.syscall().name())) {
+            head.style(AttributedStyle.BOLD.foreground(AttributedStyle.RED)).append("  [dangerous]");
+        }
+        write(render(head.toAttributedString()) + "\n");
+        Memory saved = LibC.alloc(LibC.SIZEOF_TERMIOS);
+        boolean raw = enterRaw(saved);
+        try {
+            long deadline = System.nanoTime() + q.timeout().toNanos();
+            long shown = -1;
+            while (true) {
+                if (cancelled) {
+                    write("\r\033[K  cancelled\n");
+                    return Answer.CANCELLED;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    write("\r\033[K  no answer in " + q.timeout().toSeconds() + " s: blocked (EPERM)\n");
+                    return Answer.TIMEOUT;
+                }
+                long secs = (left + 999_999_999L) / 1_000_000_000L;
+                if (secs != shown) {
+                    shown = secs;
+                    write("\r\033[K" + render(keys(secs)));
+                }
+                int key = readKey((int) Math.min(250, left / 1_000_000L + 1));
+                Answer a = key < 0 ? null : answer(key);
+                if (key == '?') {
+                    write("\r\033[K" + help() + "\n");
+                    shown = -1;
+                } else if (a != null) {
+                    write("\r\033[K  " + describe(a) + "\n");
+                    return a;
+                }
+            }
+        } finally {
+            if (raw) {
+                restore(saved);
+            }
+        }
+    }
+
+    @Override
+    public boolean confirm(String question) {
+        write(question + " [y/n] ");
+        Memory saved = LibC.alloc(LibC.SIZEOF_TERMIOS);
+        boolean raw = enterRaw(saved);
+        try {
+            while (!cancelled) {
+                int key = readKey(250);
+                if (key == 'y' || key == 'Y') {
+                    write("y\n");
+                    return true;
+                }
+                if (key == 'n' || key == 'N' || key == 'q' || key == 4) {
+                    write("n\n");
+                    return false;
+                }
+            }
+            return false;
+        } finally {
+            if (raw) {
+                restore(saved);
+            }
+        }
+    }
+
+    static Answer answer(int key) {
+        return switch (key) {
+            case 'y' -> Answer.ALLOW_ALWAYS;
+            case 'o' -> Answer.ALLOW_ONCE;
+            case 'n' -> Answer.BLOCK_ONCE;
+            case 'b' -> Answer.BLOCK_ALWAYS;
+            case 'k' -> Answer.KILL;
+            default -> null; // Enter alone, or any other key, is not an answer
+        };
+    }
+
+    static String describe(Answer a) {
+        return switch (a) {
+            case ALLOW_ALWAYS -> "allowed, and remembered for this session";
+            case ALLOW_ONCE -> "allowed this once";
+            case BLOCK_ONCE -> "blocked this once (EPERM)";
+            case BLOCK_ALWAYS -> "blocked, and remembered for this session (EPERM)";
+            case KILL -> "killing the traced programs";
+            default -> a.name();
+        };
+    }
+
+    private AttributedString keys(long secs) {
+        return new AttributedStringBuilder()
+                .append("  ").style(AttributedStyle.BOLD).append("y").style(AttributedStyle.DEFAULT).append(" allow always  ")
+                .style(AttributedStyle.BOLD).append("o").style(AttributedStyle.DEFAULT).append(" allow once  ")
+                .style(AttributedStyle.BOLD).append("n").style(AttributedStyle.DEFAULT).append(" block once  ")
+                .style(AttributedStyle.BOLD).append("b").style(AttributedStyle.DEFAULT).append(" block always  ")
+                .style(AttributedStyle.BOLD).append("k").style(AttributedStyle.DEFAULT).append(" kill  ")
+                .style(AttributedStyle.BOLD).append("?").style(AttributedStyle.DEFAULT).append(" help  ")
+                .style(AttributedStyle.DEFAULT.foreground(AttributedStyle.CYAN)).append("[" + secs + "s, then block] ")
+                .toAttributedString();
+    }
+
+    private static String help() {
+        return "  y: let it run now and every later time in this session; o: let it run this once;\n"
+                + "  n: fail it with EPERM this once; b: fail it with EPERM from now on; k: kill the traced programs.\n"
+                + "  Allowed syscalls go into the saved policy; blocked ones do not. No answer in time blocks.";
+    }
+
+    private String render(AttributedString s) {
+        return color ? s.toAnsi() : s.toString();
+    }
+
+    private boolean enterRaw(Memory saved) {
+        try {
+            LibC.tcgetattr(fd, saved);
+            Memory raw = LibC.alloc(LibC.SIZEOF_TERMIOS);
+            raw.write(0, saved.getByteArray(0, LibC.SIZEOF_TERMIOS), 0, LibC.SIZEOF_TERMIOS);
+            int lflag = raw.getInt(LibC.TERMIOS_C_LFLAG);
+            raw.setInt(LibC.TERMIOS_C_LFLAG, lflag & ~(LibC.ICANON | LibC.ECHO));
+            raw.setByte(LibC.TERMIOS_C_CC + LibC.VMIN, (byte) 1);
+            raw.setByte(LibC.TERMIOS_C_CC + LibC.VTIME, (byte) 0);
+            LibC.tcsetattr(fd, LibC.TCSANOW, raw);
+            // Keys typed before the question appeared are not answers to it.
+            LibC.tcflush(fd, LibC.TCIFLUSH);
+            return true;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
+    private void restore(Memory saved) {
+        try {
+            LibC.tcsetattr(fd, LibC.TCSANOW, saved);
+        } catch (LastErrorException e) {
+            // the terminal went away
+        }
+    }
+
+    /** One byte from the terminal, or -1 after {@code timeoutMillis}. */
+    private int readKey(int timeoutMillis) {
+        Memory pfd = new Memory(8);
+        pfd.setInt(0, fd);
+        pfd.setShort(4, LibC.POLLIN);
+        pfd.setShort(6, (short) 0);
+        try {
+            if (LibC.poll(pfd, 1, timeoutMillis) <= 0) {
+                return -1;
+            }
+            byte[] b = new byte[1];
+            return LibC.read(fd, b, 1) == 1 ? b[0] & 0xff : -1;
+        } catch (LastErrorException e) {
+            return -1;
+        }
+    }
+
+    private void write(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        try {
+            LibC.write(fd, b, b.length);
+        } catch (LastErrorException e) {
+            // the terminal went away; the answer will time out into "block"
+        }
+    }
+}
