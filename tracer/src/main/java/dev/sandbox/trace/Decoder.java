@@ -69,6 +69,7 @@ public final class Decoder {
         sig("fcntl", Kind.FD, Kind.INT, Kind.HEX);
         sig("getdents64", Kind.FD, Kind.PTR, Kind.INT);
         sig("ptrace", Kind.INT, Kind.INT, Kind.PTR, Kind.PTR);
+        sig("brk", Kind.PTR);
         sig("getpid");
         sig("getppid");
         sig("exit_group", Kind.INT);

@@ -67,16 +67,19 @@ final class LearnRun {
             forwarder.uninstall();
         }
         report(result);
+        LearnedPolicy.Run run = new LearnedPolicy.Run(command, System.getProperty("os.version"), version(), base,
+                fast, result.status() != null && !result.status().signaled() ? result.status().code() : null);
+        com.google.gson.JsonObject json = learned.toJson(run);
+        int size = json.getAsJsonArray("syscalls").size();
         Path target = opts.save;
         if (target == null && prompter != null && result.interrupted() == 0) {
             Path suggested = Path.of(Path.of(command.get(0)).getFileName() + ".json");
-            if (prompter.confirm("sandbox: save the learned policy (" + learned.allowed().size() + " syscalls) to "
-                    + suggested + "?")) {
+            if (prompter.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + suggested + "?")) {
                 target = suggested;
             }
         }
         if (target != null) {
-            save(learned, base, fast, result, target, say);
+            save(json, learned.denied().size(), target, say);
         }
         return result.exitCode();
     }
@@ -93,18 +96,14 @@ final class LearnRun {
         }
     }
 
-    private void save(LearnedPolicy learned, Policy base, boolean fast, Tracer.Result result, Path target,
-            Consumer<String> say) {
-        LearnedPolicy.Run run = new LearnedPolicy.Run(command, System.getProperty("os.version"), version(), base,
-                fast, result.status() != null && !result.status().signaled() ? result.status().code() : null);
+    private void save(com.google.gson.JsonObject json, int denied, Path target, Consumer<String> say) {
         try {
-            LearnedPolicy.save(learned.toJson(run), target);
+            LearnedPolicy.save(json, target);
         } catch (IOException e) {
             throw new SandboxException("cannot save the learned policy to " + target + ": " + e.getMessage(),
                     ExitCodes.REFUSED);
         }
-        int denied = learned.denied().size();
-        say.accept("saved " + learned.allowed().size() + " allowed syscalls to " + target
+        say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + target
                 + (denied > 0 ? " (" + denied + " denied, listed in its metadata)" : ""));
     }
 

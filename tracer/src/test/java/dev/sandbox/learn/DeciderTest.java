@@ -1,0 +1,137 @@
+package dev.sandbox.learn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.PolicyLoader;
+import dev.sandbox.policy.SyscallRef;
+import dev.sandbox.prompt.Prompter;
+import dev.sandbox.syscall.Arch;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The decision chain without a kernel: base policy, then remembered answers, then --on-unknown / the person. */
+class DeciderTest {
+    private static final SyscallRef OPENAT = new SyscallRef(Arch.X86_64, "openat");
+    private static final SyscallRef MKDIR = new SyscallRef(Arch.X86_64, "mkdir");
+    private static final SyscallRef GETPID = new SyscallRef(Arch.X86_64, "getpid");
+    private static final SyscallRef I386_MKDIR = new SyscallRef(Arch.I386, "mkdir");
+
+    /** A person who answers from a script, and counts the questions. */
+    static final class Scripted implements Prompter {
+        final Deque<Answer> answers = new ArrayDeque<>();
+        final List<Question> asked = new ArrayList<>();
+
+        Scripted(Answer... a) {
+            answers.addAll(List.of(a));
+        }
+
+        @Override
+        public Answer ask(Question q) {
+            asked.add(q);
+            return answers.poll();
+        }
+
+        @Override
+        public void cancel() { }
+    }
+
+    private static Policy policy(String json) {
+        return new PolicyLoader(w -> { }).parse(json.getBytes(StandardCharsets.UTF_8), "base.json");
+    }
+
+    private static Prompter.Question q(SyscallRef s) {
+        return new Prompter.Question(s, 0, 1, "/bin/x", s.name() + "()", Duration.ofSeconds(1));
+    }
+
+    private static Decision decide(Decider d, SyscallRef s) {
+        return d.decide(s, () -> q(s));
+    }
+
+    @Test
+    @DisplayName("the base allowlist answers first; the person is asked only about the rest")
+    void baseFirst() {
+        Scripted person = new Scripted(Prompter.Answer.BLOCK_ONCE);
+        Decider d = new Decider(policy("{\"mode\":\"allow\",\"syscalls\":[\"openat\"]}"), OnUnknown.ASK, person,
+                s -> { });
+        assertEquals(Decision.of(Verdict.ALLOW, Source.BASE_POLICY), decide(d, OPENAT));
+        assertEquals(Decision.of(Verdict.BLOCK, Source.PERSON), decide(d, MKDIR));
+        assertEquals(1, person.asked.size());
+    }
+
+    @Test
+    @DisplayName("a block-mode base refuses its syscalls and covers every other x86_64 syscall")
+    void blockBase() {
+        Decider d = new Decider(policy("{\"mode\":\"block\",\"syscalls\":[\"mkdir\"]}"), OnUnknown.ASK, null, s -> { });
+        assertEquals(Decision.of(Verdict.BLOCK, Source.BASE_POLICY), decide(d, MKDIR));
+        assertEquals(Decision.of(Verdict.ALLOW, Source.BASE_POLICY), decide(d, GETPID));
+    }
+
+    @Test
+    @DisplayName("'always' answers are remembered; 'once' answers are asked again")
+    void memory() {
+        Scripted person = new Scripted(Prompter.Answer.ALLOW_ALWAYS, Prompter.Answer.ALLOW_ONCE,
+                Prompter.Answer.BLOCK_ONCE);
+        Decider d = new Decider(null, OnUnknown.ASK, person, s -> { });
+        assertEquals(new Decision(Verdict.ALLOW, Source.PERSON, true), decide(d, MKDIR));
+        assertEquals(Decision.of(Verdict.ALLOW, Source.SESSION), decide(d, MKDIR));
+        assertEquals(Decision.of(Verdict.ALLOW, Source.PERSON), decide(d, GETPID));
+        assertEquals(Decision.of(Verdict.BLOCK, Source.PERSON), decide(d, GETPID));
+        assertEquals(3, person.asked.size());
+    }
+
+    @Test
+    @DisplayName("no answer in time blocks; kill kills")
+    void timeoutAndKill() {
+        Decider d = new Decider(null, OnUnknown.ASK, new Scripted(Prompter.Answer.TIMEOUT, Prompter.Answer.KILL),
+                s -> { });
+        assertEquals(Decision.of(Verdict.BLOCK, Source.TIMEOUT), decide(d, MKDIR));
+        assertEquals(Decision.of(Verdict.KILL, Source.PERSON), decide(d, MKDIR));
+    }
+
+    @Test
+    @DisplayName("--on-unknown allow|block|kill never asks")
+    void onUnknown() {
+        assertEquals(Verdict.ALLOW, decide(new Decider(null, OnUnknown.ALLOW, null, s -> { }), MKDIR).verdict());
+        assertEquals(Verdict.BLOCK, decide(new Decider(null, OnUnknown.BLOCK, null, s -> { }), MKDIR).verdict());
+        assertEquals(Verdict.KILL, decide(new Decider(null, OnUnknown.KILL, null, s -> { }), MKDIR).verdict());
+    }
+
+    @Test
+    @DisplayName("without a terminal, ask blocks and says so once")
+    void noTerminal() {
+        List<String> notices = new ArrayList<>();
+        Decider d = new Decider(null, OnUnknown.ASK, null, notices::add);
+        assertEquals(Decision.of(Verdict.BLOCK, Source.NO_TERMINAL), decide(d, MKDIR));
+        assertEquals(Decision.of(Verdict.BLOCK, Source.NO_TERMINAL), decide(d, GETPID));
+        assertEquals(1, notices.size());
+        assertNotNull(notices.get(0));
+    }
+
+    @Test
+    @DisplayName("an i386 mkdir is not covered by an x86_64 allowance of the same number (getpid) or name")
+    void i386() {
+        Scripted person = new Scripted(Prompter.Answer.BLOCK_ONCE);
+        Decider d = new Decider(policy("{\"mode\":\"allow\",\"syscalls\":[\"getpid\",\"mkdir\"]}"), OnUnknown.ASK,
+                person, s -> { });
+        assertEquals(Decision.of(Verdict.BLOCK, Source.PERSON), decide(d, I386_MKDIR));
+        assertEquals(I386_MKDIR, person.asked.get(0).syscall());
+        Decider named = new Decider(policy("{\"mode\":\"allow\",\"syscalls\":[\"i386:mkdir\"]}"), OnUnknown.BLOCK,
+                null, s -> { });
+        assertEquals(Verdict.ALLOW, decide(named, I386_MKDIR).verdict());
+    }
+
+    @Test
+    @DisplayName("x32 calls are refused whatever the base and --on-unknown say")
+    void x32() {
+        Decider d = new Decider(null, OnUnknown.ALLOW, null, s -> { });
+        assertEquals(Decision.of(Verdict.BLOCK, Source.ABI), decide(d, new SyscallRef(Arch.X32, "getpid")));
+    }
+}
