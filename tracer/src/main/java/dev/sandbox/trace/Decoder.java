@@ -81,6 +81,8 @@ public final class Decoder {
     }
 
     private static final int PATH_MAX_SHOWN = 256;
+    private static final long O_CREAT = 0100;
+    private static final long O_TMPFILE = 020000000;
 
     private final Memory local = new Memory(PATH_MAX_SHOWN);
     private final Memory localIov = new Memory(16);
@@ -98,6 +100,11 @@ public final class Decoder {
             return out.toString();
         }
         for (int i = 0; i < kinds.length; i++) {
+            // strace shows open's mode only when the flags can create a file
+            if (kinds[i] == Kind.MODE && i > 0 && kinds[i - 1] == Kind.OPEN_FLAGS
+                    && (call.args()[i - 1] & (O_CREAT | O_TMPFILE)) == 0) {
+                break;
+            }
             out.add(arg(pid, kinds[i], call.args()[i]));
         }
         return out.toString();

@@ -31,13 +31,24 @@ public record SandboxRun(int exit, String out, String err) {
         }
     }
 
+    /**
+     * Starts the sandbox in a session of its own (setsid), so it has no controlling terminal whatever the test runner
+     * has: "no terminal" is then a fact, not an accident of how the tests were started.
+     */
     public static Process start(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("setsid"));
+        cmd.addAll(command(args));
+        return new ProcessBuilder(cmd).directory(Probes.root().toFile()).start();
+    }
+
+    /** The command line that runs the sandbox from the test classpath. */
+    public static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"),
                 "-Dsandbox.launcher=" + Probes.launcher(), "-Dsandbox.home=" + Probes.root(),
                 "dev.sandbox.cli.Main"));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).directory(Probes.root().toFile()).start();
+        return cmd;
     }
 
     public static SandboxRun finish(Process p, int seconds) throws InterruptedException {

@@ -1,0 +1,86 @@
+package dev.sandbox.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sandbox.testing.Probes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The line prompt in a real terminal (tmux): a key answers, the answer takes effect, the policy records it. */
+class PromptPtyTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void tmux() {
+        Probes.assumeFeature(Tmux.available(), "tmux is not installed (apt-get install tmux)");
+        Probes.assumeFeature(Probes.seccompAvailable(), "this kernel has no seccomp");
+    }
+
+    static String baseWithoutMkdir(Path dir) throws Exception {
+        String text = Files.readString(Probes.root().resolve("policies/base.json"));
+        Path p = dir.resolve("base.json");
+        Files.writeString(p, text.replace("\"mkdir\",", "").replace("\"mkdirat\",", ""));
+        return p.toString();
+    }
+
+    @Test
+    @DisplayName("'y' allows: the directory is made and the saved policy contains mkdir")
+    void yes() throws Exception {
+        Path dir = tmp.resolve("made");
+        Path saved = tmp.resolve("saved.json");
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", baseWithoutMkdir(tmp), "--save",
+                saved.toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
+            String screen = t.await(s -> s.contains("y allow always"), 30);
+            assertTrue(screen.contains("[DYNAMIC] unknown syscall mkdir (83) from pid"), screen);
+            assertTrue(screen.contains("mkdir(\"" + dir + "\", 0700)"), screen);
+            t.keys("y");
+            assertEquals(0, t.exitStatus(30));
+            assertTrue(t.screen().contains("mkdir ok"), t.screen());
+        }
+        assertTrue(Files.isDirectory(dir));
+        assertTrue(Files.readString(saved).contains("\"mkdir\""));
+    }
+
+    @Test
+    @DisplayName("Enter is not an answer; 'n' blocks: EPERM, nothing made, mkdir not in the saved policy")
+    void no() throws Exception {
+        Path dir = tmp.resolve("refused");
+        Path saved = tmp.resolve("saved.json");
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", baseWithoutMkdir(tmp), "--save",
+                saved.toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
+            t.await(s -> s.contains("y allow always"), 30);
+            t.keys("\r");
+            Thread.sleep(300);
+            assertFalse(t.screen().contains("mkdir EPERM"), "Enter must not answer: " + t.screen());
+            t.keys("n");
+            assertEquals(0, t.exitStatus(30));
+            assertTrue(t.screen().contains("mkdir EPERM"), t.screen());
+        }
+        assertFalse(Files.exists(dir));
+        assertFalse(Files.readString(saved).contains("\"mkdir\","));
+    }
+
+    @Test
+    @DisplayName("no answer with --timeout 1 blocks after about a second")
+    void timeout() throws Exception {
+        Path dir = tmp.resolve("late");
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--timeout", "1", "--policy", baseWithoutMkdir(tmp),
+                "--save", tmp.resolve("s.json").toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
+            t.await(s -> s.contains("[DYNAMIC]"), 30);
+            long start = System.nanoTime();
+            String screen = t.await(s -> s.contains("mkdir EPERM"), 10);
+            double waited = (System.nanoTime() - start) / 1e9;
+            assertTrue(waited < 3.0, "blocked after " + waited + " s");
+            assertTrue(screen.contains("no answer in 1 s: blocked (EPERM)"), screen);
+            assertEquals(0, t.exitStatus(30));
+        }
+        assertFalse(Files.exists(dir));
+    }
+}
