@@ -18,6 +18,21 @@ public record SyscallRef(Arch arch, String name) implements Comparable<SyscallRe
         return new SyscallRef(Arch.X86_64, text);
     }
 
+    private static final SyscallRef[][] BY_NUMBER = new SyscallRef[Arch.values().length][1024];
+
+    /** The (shared) ref for syscall {@code nr} of {@code arch}: the tracer's per-stop lookup allocates nothing. */
+    public static SyscallRef of(Arch arch, int nr) {
+        if (nr < 0 || nr >= BY_NUMBER[0].length) {
+            return new SyscallRef(arch, dev.sandbox.syscall.SyscallNames.name(arch, nr));
+        }
+        SyscallRef r = BY_NUMBER[arch.ordinal()][nr];
+        if (r == null) {
+            r = new SyscallRef(arch, dev.sandbox.syscall.SyscallNames.name(arch, nr));
+            BY_NUMBER[arch.ordinal()][nr] = r;
+        }
+        return r;
+    }
+
     /** The text form a policy file uses. */
     @Override
     public String toString() {

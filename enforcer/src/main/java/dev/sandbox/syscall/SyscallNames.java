@@ -6,21 +6,18 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** Syscall names and numbers per arch, from libseccomp's tables; nothing here is a hand-written list. */
 public final class SyscallNames {
     /** Numbers above this are not syscalls on any arch libseccomp 2.5 knows; the scan for names stops here. */
-    private static final int SCAN_LIMIT = 1024;
+    static final int SCAN_LIMIT = 1024;
 
     private static final Map<Arch, List<String>> ALL = new EnumMap<>(Arch.class);
-    private static final Map<Arch, Map<Integer, String>> NAME_CACHE = new EnumMap<>(Arch.class);
-
-    static {
-        for (Arch a : Arch.values()) {
-            NAME_CACHE.put(a, new ConcurrentHashMap<>());
-        }
-    }
+    /**
+     * Per arch, names by number, filled on first use. The tracer looks a name up at every stop, so this is a plain
+     * array read; a race between two threads filling the same slot writes the same immutable String twice.
+     */
+    private static final String[][] NAMES = new String[Arch.values().length][SCAN_LIMIT];
 
     private SyscallNames() {}
 
@@ -37,12 +34,19 @@ public final class SyscallNames {
 
     /** The name of syscall {@code nr} on {@code arch}, or {@code syscall_NNN} when libseccomp knows none. */
     public static String name(Arch arch, int nr) {
-        return NAME_CACHE.get(arch).computeIfAbsent(nr, n -> {
-            LibSeccomp.ensureAvailable();
-            int lookup = arch == Arch.X32 ? n | Arch.X32_SYSCALL_BIT : n;
-            String name = n < 0 ? null : LibSeccomp.resolveNum(arch.auditArch(), lookup);
-            return name != null ? name : "syscall_" + n;
-        });
+        String[] cache = NAMES[arch.ordinal()];
+        String cached = nr >= 0 && nr < SCAN_LIMIT ? cache[nr] : null;
+        if (cached != null) {
+            return cached;
+        }
+        LibSeccomp.ensureAvailable();
+        int lookup = arch == Arch.X32 ? nr | Arch.X32_SYSCALL_BIT : nr;
+        String name = nr < 0 ? null : LibSeccomp.resolveNum(arch.auditArch(), lookup);
+        name = name != null ? name : "syscall_" + nr;
+        if (nr >= 0 && nr < SCAN_LIMIT) {
+            cache[nr] = name;
+        }
+        return name;
     }
 
     /** Whether libseccomp knows a syscall by this name on {@code arch}. */

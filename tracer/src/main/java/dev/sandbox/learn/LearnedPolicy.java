@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,7 +34,8 @@ public final class LearnedPolicy {
         String decidedBy;
     }
 
-    private final Map<SyscallRef, Counts> seen = new TreeMap<>();
+    /** Hashed, not sorted: this is updated at every stop; the export sorts. */
+    private final Map<SyscallRef, Counts> seen = new HashMap<>();
 
     public void record(SyscallRef call, Decision d, int pid, String exe) {
         Counts c = seen.computeIfAbsent(call, k -> new Counts());
@@ -51,11 +53,13 @@ public final class LearnedPolicy {
 
     /** Syscalls that ran at least once, sorted; this is the allowlist. */
     public List<SyscallRef> allowed() {
-        return seen.entrySet().stream().filter(e -> e.getValue().allowed > 0).map(Map.Entry::getKey).toList();
+        return seen.entrySet().stream().filter(e -> e.getValue().allowed > 0).map(Map.Entry::getKey).sorted()
+                .toList();
     }
 
     public List<SyscallRef> denied() {
-        return seen.entrySet().stream().filter(e -> e.getValue().denied > 0).map(Map.Entry::getKey).toList();
+        return seen.entrySet().stream().filter(e -> e.getValue().denied > 0).map(Map.Entry::getKey).sorted()
+                .toList();
     }
 
     /** Facts about the run for the metadata object. */
@@ -101,7 +105,7 @@ public final class LearnedPolicy {
         JsonObject counts = new JsonObject();
         JsonObject provenance = new JsonObject();
         JsonArray denied = new JsonArray();
-        for (Map.Entry<SyscallRef, Counts> e : seen.entrySet()) {
+        for (Map.Entry<SyscallRef, Counts> e : new TreeMap<>(seen).entrySet()) {
             Counts c = e.getValue();
             String key = e.getKey().toString();
             if (c.allowed > 0) {

@@ -33,6 +33,6 @@ public record SyscallInfo(int op, Arch arch, int nr, long[] args, long rval) {
     }
 
     public SyscallRef ref() {
-        return new SyscallRef(arch == null ? Arch.X86_64 : arch, name());
+        return arch == null ? new SyscallRef(Arch.X86_64, name()) : SyscallRef.of(arch, nr);
     }
 }

@@ -90,6 +90,8 @@ public final class Tracer {
     private ExitStatus mainStatus;
     private SyscallRef killedAt;
     private boolean killing;
+    /** A question stilled other tasks; they are resumed when it has been answered. */
+    private boolean holding;
 
     /**
      * @param prompter may be null; only used to cancel an open question when the session is interrupted
@@ -396,6 +398,7 @@ public final class Tracer {
     }
 
     private void holdOthers(Task current) {
+        holding = true;
         for (Task t : tasks.values()) {
             if (t != current && !t.listening && !t.held && !t.interruptPending) {
                 try {
@@ -427,6 +430,10 @@ public final class Tracer {
     }
 
     private void releaseHeld() {
+        if (!holding) {
+            return;
+        }
+        holding = false;
         for (Task t : tasks.values()) {
             if (t.held) {
                 t.held = false;

@@ -48,11 +48,14 @@ final class LearnRun {
         }
         Policy base = opts.policy == null ? null : opts.loadPolicy(say);
         boolean fast = base != null && base.mode() == Mode.ALLOW && !opts.full;
+        // Pinning makes each stop cheaper but puts every thread of the program on one CPU: worth it only when
+        // every syscall stops (full mode); in fast mode stops are rare and threads keep their parallelism.
         LinePrompter prompter = onUnknown == OnUnknown.ASK ? LinePrompter.open() : null;
         Decider decider = new Decider(base, onUnknown, prompter, say);
         LearnedPolicy learned = new LearnedPolicy();
         Tracer tracer = new Tracer(Launcher.installed(),
-                new Tracer.Options(base, Duration.ofSeconds(opts.timeout), fast, !opts.noPin, opts.verbose),
+                new Tracer.Options(base, Duration.ofSeconds(opts.timeout), fast, !opts.noPin && !fast,
+                        opts.verbose),
                 decider, prompter, learned, line -> err.println(line));
         if (opts.verbose) {
             say.accept("learning " + command.get(0) + (base != null ? " with base policy " + base.source() : "")
