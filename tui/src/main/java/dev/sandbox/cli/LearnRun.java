@@ -42,7 +42,12 @@ final class LearnRun {
         if (opts.timeout < 1) {
             throw new SandboxException("--timeout must be at least 1 second", ExitCodes.REFUSED);
         }
-        if (!opts.ui.equals("line") && !opts.ui.equals("screen") && !opts.ui.equals("auto")) {
+        if (opts.ui.equals("screen")) {
+            // Refuse rather than quietly fall back: the person asked for something this build cannot show.
+            throw new SandboxException("--ui screen is not available in this build yet; use --ui line",
+                    ExitCodes.REFUSED);
+        }
+        if (!opts.ui.equals("line") && !opts.ui.equals("auto")) {
             throw new SandboxException("--ui must be line, screen or auto, not \"" + opts.ui + "\"",
                     ExitCodes.REFUSED);
         }

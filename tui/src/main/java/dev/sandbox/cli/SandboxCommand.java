@@ -46,8 +46,8 @@ final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "While learning, write the learned allowlist here.")
     Path save;
 
-    @Option(names = "--ui", paramLabel = "line|screen", defaultValue = "line",
-            description = "How to ask while learning (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ui", paramLabel = "line|auto", defaultValue = "line",
+            description = "How to ask while learning (default: ${DEFAULT-VALUE}; the screen UI is not built yet).")
     String ui;
 
     @Option(names = "--full", description = "While learning, trace every syscall even when the base policy is an "

@@ -38,6 +38,10 @@ class LearnerLiveTest {
 
     /** policies/base.json without mkdir and mkdirat: the probes' mkdir is then the one unknown syscall. */
     private String baseWithoutMkdir() throws IOException {
+        return baseWithoutMkdir(tmp);
+    }
+
+    static String baseWithoutMkdir(Path dir) throws IOException {
         JsonObject base = JsonParser.parseString(Files.readString(Probes.root().resolve("policies/base.json")))
                 .getAsJsonObject();
         JsonArray kept = new JsonArray();
@@ -47,7 +51,7 @@ class LearnerLiveTest {
             }
         });
         base.add("syscalls", kept);
-        Path p = tmp.resolve("base-no-mkdir.json");
+        Path p = dir.resolve("base-no-mkdir.json");
         Files.writeString(p, base.toString());
         return p.toString();
     }

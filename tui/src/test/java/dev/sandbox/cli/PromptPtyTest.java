@@ -23,19 +23,12 @@ class PromptPtyTest {
         Probes.assumeFeature(Probes.seccompAvailable(), "this kernel has no seccomp");
     }
 
-    static String baseWithoutMkdir(Path dir) throws Exception {
-        String text = Files.readString(Probes.root().resolve("policies/base.json"));
-        Path p = dir.resolve("base.json");
-        Files.writeString(p, text.replace("\"mkdir\",", "").replace("\"mkdirat\",", ""));
-        return p.toString();
-    }
-
     @Test
     @DisplayName("'y' allows: the directory is made and the saved policy contains mkdir")
     void yes() throws Exception {
         Path dir = tmp.resolve("made");
         Path saved = tmp.resolve("saved.json");
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", baseWithoutMkdir(tmp), "--save",
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp), "--save",
                 saved.toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
             String screen = t.await(s -> s.contains("y allow always"), 30);
             assertTrue(screen.contains("[DYNAMIC] unknown syscall mkdir (83) from pid"), screen);
@@ -53,7 +46,7 @@ class PromptPtyTest {
     void no() throws Exception {
         Path dir = tmp.resolve("refused");
         Path saved = tmp.resolve("saved.json");
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", baseWithoutMkdir(tmp), "--save",
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp), "--save",
                 saved.toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
             t.await(s -> s.contains("y allow always"), 30);
             t.keys("\r");
@@ -71,7 +64,7 @@ class PromptPtyTest {
     @DisplayName("no answer with --timeout 1 blocks after about a second")
     void timeout() throws Exception {
         Path dir = tmp.resolve("late");
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--timeout", "1", "--policy", baseWithoutMkdir(tmp),
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--timeout", "1", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp),
                 "--save", tmp.resolve("s.json").toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
             t.await(s -> s.contains("[DYNAMIC]"), 30);
             long start = System.nanoTime();
