@@ -189,6 +189,13 @@ int main(int argc, char **argv)
             break;
         }
 
+        case STEP_CHDIR:
+            if (rec.len == 0 || payload[rec.len - 1] != '\0')
+                fail(rec.kind, index, EINVAL);
+            if (chdir((const char *)payload) != 0)
+                fail(rec.kind, index, errno);
+            break;
+
         default:
             fail(rec.kind, index, ENOSYS);
         }

@@ -34,6 +34,7 @@ enum step_kind {
     STEP_CLOSE_FROM     = 4, /* close every fd >= payload u32, except ERROR_FD */
     STEP_PARENT_DEATH   = 5, /* prctl(PR_SET_PDEATHSIG, payload u32 signal); payload u32 #2: expected parent pid */
     STEP_EXEC           = 6, /* execve(path, argv, environ); payload: path NUL argv0 NUL argv1 NUL ... */
+    STEP_CHDIR          = 7, /* chdir(payload), a NUL-terminated path */
 };
 
 struct plan_header {

@@ -46,6 +46,10 @@ public final class LaunchPlan {
         return add(StepKind.STEP_PARENT_DEATH, 0, b.array());
     }
 
+    public LaunchPlan chdir(String dir) {
+        return add(StepKind.STEP_CHDIR, 0, cstring(dir));
+    }
+
     /** The last step: execve(path, argv, environ). */
     public LaunchPlan exec(String path, List<String> argv) {
         this.program = path;

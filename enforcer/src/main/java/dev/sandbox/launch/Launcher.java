@@ -117,6 +117,14 @@ public final class Launcher {
     }
 
     public Child spawn(LaunchPlan plan) {
+        return spawn(plan, -1, -1);
+    }
+
+    /**
+     * @param stdoutFd when not -1, becomes the program's stdout (a capture pipe); otherwise it inherits ours
+     * @param stderrFd likewise for stderr
+     */
+    public Child spawn(LaunchPlan plan, int stdoutFd, int stderrFd) {
         byte[] bytes = plan.serialize();
         int[] planPipe = pipe();
         int[] errPipe;
@@ -141,6 +149,14 @@ public final class Launcher {
                         LibC.posix_spawn_file_actions_adddup2(actions, planPipe[0], PLAN_FD));
                 LibC.checkReturned("posix_spawn_file_actions_adddup2",
                         LibC.posix_spawn_file_actions_adddup2(actions, errPipe[1], ERROR_FD));
+                if (stdoutFd >= 0) {
+                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
+                            LibC.posix_spawn_file_actions_adddup2(actions, stdoutFd, 1));
+                }
+                if (stderrFd >= 0) {
+                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
+                            LibC.posix_spawn_file_actions_adddup2(actions, stderrFd, 2));
+                }
                 // The JVM blocks and handles signals for itself; the program starts with the defaults, as from a
                 // shell (OpenJDK's childproc does the same).
                 LibC.sigemptyset(mask);
@@ -182,7 +198,7 @@ public final class Launcher {
     }
 
     /** A close-on-exec pipe whose fds are both above ERROR_FD. */
-    private static int[] pipe() {
+    static int[] pipe() {
         int[] fds = new int[2];
         try {
             LibC.pipe2(fds, LibC.O_CLOEXEC);

@@ -35,6 +35,24 @@ public final class StaticRun {
 
     /** Runs {@code command} under {@code policy} and returns the exit code the sandbox should exit with. */
     public int run(Policy policy, List<String> command) {
+        return execute(policy, command, null, null, null).status().sandboxExitCode();
+    }
+
+    /**
+     * How an enforced run ended.
+     *
+     * @param killedSyscall the syscall a SIGSYS kill was for, when the kernel log could be read; else null
+     * @param stdoutSha256  when stdout was captured; else null
+     */
+    public record Outcome(ExitStatus status, String killedSyscall, String stdoutSha256, String stderrSha256) {}
+
+    /**
+     * @param cwd    the working directory for the program, or null for ours
+     * @param stdout when not null, the program's stdout is passed through a pipe to this stream and hashed
+     * @param stderr likewise for stderr
+     */
+    public Outcome execute(Policy policy, List<String> command, String cwd, java.io.OutputStream stdout,
+            java.io.OutputStream stderr) {
         String program = command.get(0);
         SyscallRef execve = new SyscallRef(Arch.X86_64, "execve");
         if (policy.refuses(execve) && policy.action().kind() != dev.sandbox.policy.Action.Kind.LOG) {
@@ -44,16 +62,32 @@ public final class StaticRun {
         String path = ProgramPath.resolve(program);
         BpfProgram bpf = new FilterCompiler().compile(policy);
         verbose.accept("policy " + policy.source() + ": " + policy.mode().label() + " mode, "
-                + policy.syscalls().size() + " syscalls, refused calls get " + policy.action().describe());
+                + policy.syscalls().size() + " syscalls, refused calls get " + policy.action().describe()
+                + (policy.rules().isEmpty() ? "" : ", " + policy.rules().size() + " rules"));
         verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions");
 
         LaunchPlan plan = new LaunchPlan()
                 .closeFrom(3)
-                .parentDeathSignal(LibC.SIGKILL, LibC.getpid())
-                .noNewPrivs()
+                .parentDeathSignal(LibC.SIGKILL, LibC.getpid());
+        if (cwd != null) {
+            plan.chdir(cwd);
+        }
+        plan.noNewPrivs()
                 .seccompFilter(bpf, 0)
                 .exec(path, command);
-        Launcher.Child child = launcher.spawn(plan);
+        Capture out = stdout == null ? null : Capture.of(stdout, "stdout");
+        Capture err = stderr == null ? null : Capture.of(stderr, "stderr");
+        Launcher.Child child;
+        try {
+            child = launcher.spawn(plan, out == null ? -1 : out.childFd(), err == null ? -1 : err.childFd());
+        } finally {
+            if (out != null) {
+                out.spawned();
+            }
+            if (err != null) {
+                err.spawned();
+            }
+        }
         SignalForwarder forwarder = SignalForwarder.install(child.pid());
         try {
             try {
@@ -65,13 +99,14 @@ public final class StaticRun {
             verbose.accept("started " + path + " as pid " + child.pid());
             ExitStatus status = waitFor(child.pid());
             verbose.accept("pid " + child.pid() + " " + status.describe());
+            String syscall = null;
             if (status.signaled() && status.signal() == LibC.SIGSYS) {
-                String syscall = SeccompLog.killedSyscall(child.pid());
+                syscall = SeccompLog.killedSyscall(child.pid());
                 notice.accept(program + " was killed by SIGSYS: policy violation"
                         + (syscall != null ? " (syscall " + syscall + " is not allowed by " + policy.source() + ")"
                         : " (the kernel log names the syscall: dmesg | grep 'type=1326')"));
             }
-            return status.sandboxExitCode();
+            return new Outcome(status, syscall, out == null ? null : out.finish(), err == null ? null : err.finish());
         } finally {
             forwarder.uninstall();
         }

@@ -8,7 +8,8 @@ public enum StepKind {
     STEP_STOP(3, "stopping for the tracer"),
     STEP_CLOSE_FROM(4, "closing inherited file descriptors"),
     STEP_PARENT_DEATH(5, "prctl(PR_SET_PDEATHSIG)"),
-    STEP_EXEC(6, "execve");
+    STEP_EXEC(6, "execve"),
+    STEP_CHDIR(7, "changing to the working directory");
 
     private final int number;
     private final String what;

@@ -37,7 +37,9 @@ import java.util.regex.Pattern;
 public final class PolicyLoader {
     public static final long MAX_BYTES = 1 << 20;
 
-    private static final Set<String> KEYS = Set.of("mode", "syscalls", "action", "errno", "metadata");
+    private static final Set<String> KEYS = Set.of("mode", "syscalls", "action", "errno", "rules", "known_up_to",
+            "metadata");
+    private static final Set<String> RULE_KEYS = Set.of("syscalls", "action", "errno");
     /** gson's JsonReader says where it is only in toString() and its messages: "at line 4 column 7 path $.x". */
     private static final Pattern WHERE = Pattern.compile("line (\\d+) column (\\d+)");
 
@@ -127,6 +129,8 @@ public final class PolicyLoader {
             int[] errnoAt = null;
             List<SyscallRef> syscalls = null;
             JsonObject metadata = null;
+            List<Rule> rules = List.of();
+            String knownUpTo = null;
             Set<String> seen = new HashSet<>();
             while (in.hasNext()) {
                 int[] keyAt = where();
@@ -146,6 +150,12 @@ public final class PolicyLoader {
                     }
                     case "syscalls" -> syscalls = syscalls();
                     case "metadata" -> metadata = metadata();
+                    case "rules" -> rules = rules();
+                    case "known_up_to" -> {
+                        int[] at = where();
+                        knownUpTo = string("\"known_up_to\"");
+                        check(SyscallRef.parse(knownUpTo), knownUpTo, at);
+                    }
                     default -> throw error(keyAt, "unknown key \"" + key + "\" (known keys: "
                             + String.join(", ", KEYS.stream().sorted().toList()) + ")");
                 }
@@ -173,8 +183,17 @@ public final class PolicyLoader {
                 warnings.accept("policy " + name + ": block mode with action \"log\" refuses nothing; "
                         + "the listed syscalls are only logged");
             }
+            Set<SyscallRef> listed = new HashSet<>(syscalls);
+            for (Rule r : rules) {
+                for (SyscallRef s : r.syscalls()) {
+                    if (listed.contains(s)) {
+                        throw new PolicyException(name, "\"" + s + "\" is both in \"syscalls\" and in a rule; "
+                                + "a syscall may have only one treatment");
+                    }
+                }
+            }
             return new Policy(name, mode, kind == Action.Kind.ERRNO ? Action.errno(errno) : new Action(kind, 0),
-                    syscalls, metadata);
+                    syscalls, rules, knownUpTo, metadata);
         }
 
         /** gson in strict mode refuses a second top-level value without saying so; say it, at its position. */
@@ -247,6 +266,65 @@ public final class PolicyLoader {
                 return n;
             }
             throw error(at, "\"errno\" must be a name such as \"EPERM\" or a number, not " + describe(t));
+        }
+
+        private List<Rule> rules() throws IOException {
+            if (in.peek() != JsonToken.BEGIN_ARRAY) {
+                throw error("\"rules\" must be a list of objects, not " + describe(in.peek()));
+            }
+            in.beginArray();
+            List<Rule> rules = new ArrayList<>();
+            Set<SyscallRef> ruled = new HashSet<>();
+            while (in.hasNext()) {
+                int[] ruleAt = where();
+                if (in.peek() != JsonToken.BEGIN_OBJECT) {
+                    throw error(ruleAt, "each rule must be an object such as {\"syscalls\": [\"mkdir\"], "
+                            + "\"action\": \"errno\"}, not " + describe(in.peek()));
+                }
+                in.beginObject();
+                List<SyscallRef> list = null;
+                Action.Kind kind = null;
+                Integer errno = null;
+                int[] errnoAt = null;
+                Set<String> keys = new HashSet<>();
+                while (in.hasNext()) {
+                    int[] keyAt = where();
+                    String key = in.nextName();
+                    if (!keys.add(key)) {
+                        throw error(keyAt, "key \"" + key + "\" appears twice in this rule");
+                    }
+                    switch (key) {
+                        case "syscalls" -> list = syscalls();
+                        case "action" -> kind = actionKind();
+                        case "errno" -> {
+                            errnoAt = where();
+                            errno = errno();
+                        }
+                        default -> throw error(keyAt, "unknown key \"" + key + "\" in a rule (known keys: "
+                                + String.join(", ", RULE_KEYS.stream().sorted().toList()) + ")");
+                    }
+                }
+                in.endObject();
+                if (list == null || kind == null && errno == null) {
+                    throw error(ruleAt, "a rule needs \"syscalls\" and \"action\"");
+                }
+                if (kind == null) {
+                    kind = Action.Kind.ERRNO;
+                }
+                if (errno != null && kind != Action.Kind.ERRNO) {
+                    throw error(errnoAt, "\"errno\" only applies with \"action\": \"errno\"");
+                }
+                for (SyscallRef s : list) {
+                    if (!ruled.add(s)) {
+                        throw error(ruleAt, "\"" + s + "\" is in more than one rule");
+                    }
+                }
+                Action action = kind == Action.Kind.ERRNO ? Action.errno(errno == null ? Errno.EPERM : errno)
+                        : new Action(kind, 0);
+                rules.add(new Rule(list, action));
+            }
+            in.endArray();
+            return rules;
         }
 
         private List<SyscallRef> syscalls() throws IOException {

@@ -7,6 +7,7 @@ import dev.sandbox.jna.NativeCallException;
 import dev.sandbox.policy.Action;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.Rule;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.syscall.SyscallNames;
@@ -89,6 +90,18 @@ public final class FilterCompiler {
                     i386 |= s.arch() == Arch.I386 && policy.mode() == Mode.ALLOW;
                 }
             }
+            for (Rule r : policy.rules()) {
+                int a = seccompAction(r.action());
+                for (SyscallRef s : r.syscalls()) {
+                    if (s.arch() == Arch.X86_64 && a != unlisted) {
+                        addRule(ctx, a, s);
+                    }
+                    i386 |= s.arch() == Arch.I386 && policy.mode() == Mode.ALLOW;
+                }
+            }
+            if (policy.mode() == Mode.ALLOW && unlistedOverride == null) {
+                portability(ctx, policy, unlisted);
+            }
             if (i386) {
                 // A separate single-arch context: libseccomp adds a rule to every arch of a context (translating
                 // by name), and an i386 allowance must not widen x86_64 or the reverse.
@@ -98,12 +111,60 @@ public final class FilterCompiler {
                         addRule(ctx32, listed, s);
                     }
                 }
+                for (Rule r : policy.rules()) {
+                    int a = seccompAction(r.action());
+                    for (SyscallRef s : r.syscalls()) {
+                        if (s.arch() == Arch.I386 && a != unlisted) {
+                            addRule(ctx32, a, s);
+                        }
+                    }
+                }
                 LibSeccomp.check("seccomp_merge", LibSeccomp.seccomp_merge(ctx, ctx32));
             }
             return ctx;
         } catch (RuntimeException e) {
             LibSeccomp.seccomp_release(ctx);
             throw e;
+        }
+    }
+
+    /** How far past the newest known syscall ENOSYS is given: room for the syscalls of a few kernel releases. */
+    static final int NEWER_MARGIN = 64;
+
+    /**
+     * An allowlist fails soft where a newer libc would otherwise die: clone3 gets ENOSYS unless the policy names it
+     * (glibc then falls back to clone, as under Docker's profile), and with {@code known_up_to} every syscall newer
+     * than the one the learning machine knew gets ENOSYS, the answer that makes libc fall back to the older call.
+     */
+    private static void portability(Pointer ctx, Policy policy, int unlisted) {
+        int enosys = LibSeccomp.SCMP_ACT_ERRNO_BASE | dev.sandbox.jna.Errno.ENOSYS;
+        if (enosys == unlisted) {
+            return;
+        }
+        java.util.Set<Integer> taken = new java.util.HashSet<>();
+        for (SyscallRef s : policy.syscalls()) {
+            taken.add(SyscallNames.number(s.arch(), s.name()));
+        }
+        for (Rule r : policy.rules()) {
+            for (SyscallRef s : r.syscalls()) {
+                taken.add(SyscallNames.number(s.arch(), s.name()));
+            }
+        }
+        int clone3 = SyscallNames.number(Arch.X86_64, "clone3");
+        if (clone3 >= 0 && taken.add(clone3)) {
+            LibSeccomp.check("seccomp_rule_add(clone3)", LibSeccomp.seccomp_rule_add_array(ctx, enosys, clone3, 0,
+                    null));
+        }
+        if (policy.knownUpTo() == null) {
+            return;
+        }
+        int known = SyscallNames.number(Arch.X86_64, policy.knownUpTo());
+        int last = Math.max(SyscallNames.highest(Arch.X86_64), known) + NEWER_MARGIN;
+        for (int nr = known + 1; nr <= last; nr++) {
+            if (taken.add(nr)) {
+                LibSeccomp.check("seccomp_rule_add(" + nr + ")",
+                        LibSeccomp.seccomp_rule_add_array(ctx, enosys, nr, 0, null));
+            }
         }
     }
 

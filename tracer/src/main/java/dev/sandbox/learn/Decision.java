@@ -1,11 +1,14 @@
 package dev.sandbox.learn;
 
-/**
- * @param remembered whether this answer now holds for the rest of the session ("always")
- */
-public record Decision(Verdict verdict, Source source, boolean remembered) {
+/** A verdict, who gave it, and how far it reaches. */
+public record Decision(Verdict verdict, Source source, Scope scope) {
     public static Decision of(Verdict v, Source s) {
-        return new Decision(v, s, false);
+        return new Decision(v, s, Scope.ONCE);
+    }
+
+    /** Whether this answer holds beyond the one call. */
+    public boolean remembered() {
+        return scope != Scope.ONCE;
     }
 
     public String describe() {
@@ -14,6 +17,6 @@ public record Decision(Verdict verdict, Source source, boolean remembered) {
             case BLOCK -> "BLOCKED";
             case KILL -> "KILLED";
         };
-        return what + " (" + source.label() + (remembered ? ", always" : "") + ")";
+        return what + " (" + source.label() + (remembered() ? ", " + scope.label() : "") + ")";
     }
 }

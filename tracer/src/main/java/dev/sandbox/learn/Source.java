@@ -9,6 +9,7 @@ public enum Source {
     TIMEOUT("timeout"),
     NO_TERMINAL("no terminal"),
     ABI("x32 ABI is always refused"),
+    CEILING("above the ceiling"),
     STARTUP("needed to start the program");
 
     private final String label;

@@ -8,14 +8,18 @@ import java.time.Duration;
  * tracer knows only this. {@link #ask} blocks until an answer, the timeout, or {@link #cancel}.
  */
 public interface Prompter {
+    /** ALWAYS means for the rest of the session; PROCESS and EXECUTABLE narrow an answer to the caller. */
     enum Answer {
-        ALLOW_ONCE, ALLOW_ALWAYS, BLOCK_ONCE, BLOCK_ALWAYS, KILL, TIMEOUT, CANCELLED
+        ALLOW_ONCE, ALLOW_PROCESS, ALLOW_EXECUTABLE, ALLOW_ALWAYS,
+        BLOCK_ONCE, BLOCK_PROCESS, BLOCK_EXECUTABLE, BLOCK_ALWAYS,
+        KILL, TIMEOUT, CANCELLED
     }
 
     /**
      * @param decoded the call as strace would print it, e.g. {@code openat(AT_FDCWD, "/etc/passwd", O_RDONLY)}
      */
-    record Question(SyscallRef syscall, int nr, int pid, String executable, String decoded, Duration timeout) {}
+    record Question(SyscallRef syscall, int nr, int pid, int tgid, String executable, String decoded,
+            Duration timeout) {}
 
     Answer ask(Question q);
 

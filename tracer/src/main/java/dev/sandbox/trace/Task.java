@@ -16,9 +16,28 @@ final class Task {
     /** In a group-stop, parked with PTRACE_LISTEN until SIGCONT. */
     boolean listening;
 
+    /** The thread group id, read from /proc when first needed (scoped answers), 0 until then. */
+    int tgid;
+
     Task(int tid, int parent, String exe) {
         this.tid = tid;
         this.parent = parent;
         this.exe = exe;
+    }
+
+    int tgid() {
+        if (tgid == 0) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + tid + "/status"))) {
+                    if (line.startsWith("Tgid:")) {
+                        tgid = Integer.parseInt(line.substring(5).trim());
+                        break;
+                    }
+                }
+            } catch (java.io.IOException | NumberFormatException e) {
+                tgid = tid;
+            }
+        }
+        return tgid;
     }
 }

@@ -11,6 +11,7 @@ import dev.sandbox.launch.LaunchFailure;
 import dev.sandbox.launch.LaunchPlan;
 import dev.sandbox.launch.Launcher;
 import dev.sandbox.launch.ProgramPath;
+import dev.sandbox.learn.AuditLog;
 import dev.sandbox.learn.Decider;
 import dev.sandbox.learn.Decision;
 import dev.sandbox.learn.LearnedPolicy;
@@ -52,7 +53,11 @@ public final class Tracer {
      * @param fast seccomp-assisted: stop only on syscalls outside the base allowlist
      * @param pin  keep the tracer and the tracees on one CPU (a stop costs ~13 µs instead of ~90 µs here)
      */
-    public record Options(Policy base, Duration timeout, boolean fast, boolean pin, boolean verbose) {}
+    public record Options(Policy base, Duration timeout, boolean fast, boolean pin, boolean verbose, String cwd) {
+        public Options(Policy base, Duration timeout, boolean fast, boolean pin, boolean verbose) {
+            this(base, timeout, fast, pin, verbose, null);
+        }
+    }
 
     /**
      * @param status      how the program (the first process) ended; null if it never started
@@ -77,6 +82,7 @@ public final class Tracer {
     private final Prompter prompter;
     private final LearnedPolicy learned;
     private final Consumer<String> trace;
+    private final AuditLog audit;
 
     private final Map<Integer, Task> tasks = new ConcurrentHashMap<>();
     private final ArrayDeque<int[]> pending = new ArrayDeque<>();
@@ -85,6 +91,8 @@ public final class Tracer {
     private final Memory eventMsg = new Memory(8);
     private final Decoder decoder = new Decoder();
 
+    private int stdoutFd = -1;
+    private int stderrFd = -1;
     private volatile int interruptedBy;
     private volatile int mainPid = -1;
     private ExitStatus mainStatus;
@@ -99,12 +107,25 @@ public final class Tracer {
      */
     public Tracer(Launcher launcher, Options options, Decider decider, Prompter prompter, LearnedPolicy learned,
             Consumer<String> trace) {
+        this(launcher, options, decider, prompter, learned, trace, null);
+    }
+
+    /** @param audit where non-base decisions are logged, or null */
+    public Tracer(Launcher launcher, Options options, Decider decider, Prompter prompter, LearnedPolicy learned,
+            Consumer<String> trace, AuditLog audit) {
         this.launcher = launcher;
         this.options = options;
         this.decider = decider;
         this.prompter = prompter;
         this.learned = learned;
         this.trace = trace;
+        this.audit = audit;
+    }
+
+    /** Gives the program these fds as stdout and stderr (capture pipes); -1 keeps ours. Call before {@link #run}. */
+    public void outputs(int stdoutFd, int stderrFd) {
+        this.stdoutFd = stdoutFd;
+        this.stderrFd = stderrFd;
     }
 
     /** Runs {@code command} to the end of its last traced task, on a dedicated thread, and says how it ended. */
@@ -165,6 +186,7 @@ public final class Tracer {
     }
 
     private Result loop(String path, List<String> command) {
+        String cwd = System.getProperty("user.dir");
         if (options.pin()) {
             pinToOneCpu();
         }
@@ -172,11 +194,14 @@ public final class Tracer {
                 .closeFrom(3)
                 .parentDeathSignal(LibC.SIGKILL, LibC.getpid())
                 .stopForTracer();
+        if (options.cwd() != null && !options.cwd().equals(cwd)) {
+            plan.chdir(options.cwd());
+        }
         if (options.fast()) {
             plan.noNewPrivs().seccompFilter(new FilterCompiler().compileTrap(options.base(), SCMP_ACT_TRACE), 0);
         }
         plan.exec(path, command);
-        Launcher.Child child = launcher.spawn(plan);
+        Launcher.Child child = launcher.spawn(plan, stdoutFd, stderrFd);
         mainPid = child.pid();
         seize(child);
         if (interruptedBy != 0) {
@@ -365,8 +390,16 @@ public final class Tracer {
             return;
         }
         SyscallRef ref = call.ref();
-        Decision d = decider.decide(ref, () -> question(task, call));
+        caller.task = task;
+        caller.call = call;
+        long started = audit != null ? System.nanoTime() : 0;
+        Decision d = decider.decide(ref, caller);
         learned.record(ref, d, task.tid, task.exe);
+        if (audit != null && d.source() != Source.BASE_POLICY) {
+            boolean asked = d.source() == Source.PERSON || d.source() == Source.TIMEOUT;
+            audit.record(task.tid, task.exe, ref, decoder.decode(task.tid, call), d,
+                    asked ? (System.nanoTime() - started) / 1_000_000 : -1);
+        }
         if (options.verbose()) {
             trace.accept("[TRACE] " + task.tid + " " + decoder.decode(task.tid, call)
                     + (call.arch() != Arch.X86_64 ? " [" + call.arch().label() + "]" : "") + " = " + d.describe());
@@ -390,10 +423,33 @@ public final class Tracer {
         }
     }
 
+    /** The caller of the syscall being decided; one reused object, since the decider runs at every stop. */
+    private final class CurrentCaller implements Decider.Caller {
+        Task task;
+        SyscallInfo call;
+
+        @Override
+        public int tgid() {
+            return task.tgid();
+        }
+
+        @Override
+        public String executable() {
+            return task.exe == null ? "?" : task.exe;
+        }
+
+        @Override
+        public Prompter.Question question() {
+            return Tracer.this.question(task, call);
+        }
+    }
+
+    private final CurrentCaller caller = new CurrentCaller();
+
     /** Builds the prompt: other tasks are stilled first, so their output cannot tear it nor can they read the answer. */
     private Prompter.Question question(Task task, SyscallInfo call) {
         holdOthers(task);
-        return new Prompter.Question(call.ref(), call.nr(), task.tid, task.exe == null ? "?" : task.exe,
+        return new Prompter.Question(call.ref(), call.nr(), task.tid, task.tgid(), task.exe == null ? "?" : task.exe,
                 decoder.decode(task.tid, call), options.timeout());
     }
 

@@ -47,12 +47,16 @@ class DeciderTest {
         return new PolicyLoader(w -> { }).parse(json.getBytes(StandardCharsets.UTF_8), "base.json");
     }
 
-    private static Prompter.Question q(SyscallRef s) {
-        return new Prompter.Question(s, 0, 1, "/bin/x", s.name() + "()", Duration.ofSeconds(1));
+    /** A caller: process {@code tgid} running {@code exe}. */
+    record Caller(int tgid, String executable, SyscallRef call) implements Decider.Caller {
+        @Override
+        public Prompter.Question question() {
+            return new Prompter.Question(call, 0, tgid, tgid, executable, call.name() + "()", Duration.ofSeconds(1));
+        }
     }
 
     private static Decision decide(Decider d, SyscallRef s) {
-        return d.decide(s, () -> q(s));
+        return d.decide(s, new Caller(1, "/bin/x", s));
     }
 
     @Test
@@ -80,11 +84,54 @@ class DeciderTest {
         Scripted person = new Scripted(Prompter.Answer.ALLOW_ALWAYS, Prompter.Answer.ALLOW_ONCE,
                 Prompter.Answer.BLOCK_ONCE);
         Decider d = new Decider(null, OnUnknown.ASK, person, s -> { });
-        assertEquals(new Decision(Verdict.ALLOW, Source.PERSON, true), decide(d, MKDIR));
-        assertEquals(Decision.of(Verdict.ALLOW, Source.SESSION), decide(d, MKDIR));
+        assertEquals(new Decision(Verdict.ALLOW, Source.PERSON, Scope.SESSION), decide(d, MKDIR));
+        assertEquals(new Decision(Verdict.ALLOW, Source.SESSION, Scope.SESSION), decide(d, MKDIR));
         assertEquals(Decision.of(Verdict.ALLOW, Source.PERSON), decide(d, GETPID));
         assertEquals(Decision.of(Verdict.BLOCK, Source.PERSON), decide(d, GETPID));
         assertEquals(3, person.asked.size());
+    }
+
+    @Test
+    @DisplayName("'this executable' covers every caller running that binary and no other")
+    void executableScope() {
+        Scripted person = new Scripted(Prompter.Answer.ALLOW_EXECUTABLE, Prompter.Answer.BLOCK_ONCE);
+        Decider d = new Decider(null, OnUnknown.ASK, person, s -> { });
+        assertEquals(new Decision(Verdict.ALLOW, Source.PERSON, Scope.EXECUTABLE),
+                d.decide(MKDIR, new Caller(10, "/bin/a", MKDIR)));
+        for (int tgid = 11; tgid < 19; tgid++) {
+            assertEquals(new Decision(Verdict.ALLOW, Source.SESSION, Scope.EXECUTABLE),
+                    d.decide(MKDIR, new Caller(tgid, "/bin/a", MKDIR)));
+        }
+        assertEquals(Decision.of(Verdict.BLOCK, Source.PERSON), d.decide(MKDIR, new Caller(10, "/bin/b", MKDIR)));
+        assertEquals(2, person.asked.size());
+    }
+
+    @Test
+    @DisplayName("'this process' covers that process only; the narrowest remembered answer wins")
+    void processScope() {
+        Scripted person = new Scripted(Prompter.Answer.BLOCK_PROCESS, Prompter.Answer.ALLOW_ALWAYS);
+        Decider d = new Decider(null, OnUnknown.ASK, person, s -> { });
+        d.decide(MKDIR, new Caller(10, "/bin/a", MKDIR));
+        assertEquals(new Decision(Verdict.BLOCK, Source.SESSION, Scope.PROCESS),
+                d.decide(MKDIR, new Caller(10, "/bin/a", MKDIR)));
+        assertEquals(new Decision(Verdict.ALLOW, Source.PERSON, Scope.SESSION),
+                d.decide(MKDIR, new Caller(11, "/bin/a", MKDIR)));
+        assertEquals(new Decision(Verdict.BLOCK, Source.SESSION, Scope.PROCESS),
+                d.decide(MKDIR, new Caller(10, "/bin/a", MKDIR)));
+    }
+
+    @Test
+    @DisplayName("the ceiling refuses even what the base and --on-unknown allow, and says so once")
+    void ceiling() {
+        Policy ceiling = policy("{\"mode\":\"block\",\"syscalls\":[\"ptrace\"]}");
+        List<String> notices = new ArrayList<>();
+        SyscallRef ptrace = new SyscallRef(Arch.X86_64, "ptrace");
+        Decider d = new Decider(policy("{\"mode\":\"allow\",\"syscalls\":[\"ptrace\"]}"), ceiling, OnUnknown.ALLOW,
+                null, notices::add);
+        assertEquals(new Decision(Verdict.BLOCK, Source.CEILING, Scope.SESSION), decide(d, ptrace));
+        assertEquals(Verdict.BLOCK, decide(d, ptrace).verdict());
+        assertEquals(1, notices.size());
+        assertEquals(Verdict.ALLOW, decide(d, MKDIR).verdict());
     }
 
     @Test

@@ -2,9 +2,13 @@ package dev.sandbox.cli;
 
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
+import dev.sandbox.jna.LibC;
+import dev.sandbox.launch.Capture;
 import dev.sandbox.launch.Launcher;
 import dev.sandbox.launch.SignalForwarder;
 import dev.sandbox.launch.Signals;
+import com.google.gson.JsonObject;
+import dev.sandbox.learn.AuditLog;
 import dev.sandbox.learn.Decider;
 import dev.sandbox.learn.LearnedPolicy;
 import dev.sandbox.learn.OnUnknown;
@@ -51,33 +55,108 @@ final class LearnRun {
             throw new SandboxException("--ui must be line, screen or auto, not \"" + opts.ui + "\"",
                     ExitCodes.REFUSED);
         }
+        if (opts.into != null) {
+            if (opts.policy != null || opts.save != null) {
+                throw new SandboxException("--into FILE already means --policy FILE --save FILE", ExitCodes.REFUSED);
+            }
+            if (java.nio.file.Files.exists(opts.into)) {
+                opts.policy = opts.into.toString();
+            }
+            opts.save = opts.into;
+        }
         Policy base = opts.policy == null ? null : opts.loadPolicy(say);
+        Policy ceiling = null;
+        if (!opts.noCeiling) {
+            String name = opts.ceiling != null ? opts.ceiling : "ceiling";
+            Path file;
+            try {
+                file = dev.sandbox.policy.PolicyResolver.resolve(name);
+            } catch (SandboxException e) {
+                throw new SandboxException("the learning ceiling: " + e.userMessage() + " (or learn with --no-ceiling)",
+                        ExitCodes.REFUSED);
+            }
+            ceiling = new dev.sandbox.policy.PolicyLoader(say).load(file);
+            if (ceiling.mode() != Mode.BLOCK) {
+                throw new SandboxException("the ceiling " + file + " must be a block-mode policy listing the syscalls "
+                        + "that may never be allowed", ExitCodes.REFUSED);
+            }
+        }
         boolean fast = base != null && base.mode() == Mode.ALLOW && !opts.full;
+        Policy filterBase = base;
+        if (fast && ceiling != null) {
+            // In fast mode the base allowlist never stops the tracer: ceiling syscalls must stop it anyway.
+            final Policy c = ceiling;
+            filterBase = new Policy(base.source(), base.mode(), base.action(),
+                    base.syscalls().stream().filter(x -> !c.lists(x)).toList(), base.metadata());
+        }
+        JsonObject previous = previous(opts.save);
         // Pinning makes each stop cheaper but puts every thread of the program on one CPU: worth it only when
         // every syscall stops (full mode); in fast mode stops are rare and threads keep their parallelism.
         LinePrompter prompter = onUnknown == OnUnknown.ASK ? LinePrompter.open() : null;
-        Decider decider = new Decider(base, onUnknown, prompter, say);
+        Decider decider = new Decider(base, ceiling, onUnknown, prompter, say);
         LearnedPolicy learned = new LearnedPolicy();
+        AuditLog audit = null;
+        if (opts.audit != null) {
+            try {
+                audit = new AuditLog(opts.audit);
+            } catch (IOException e) {
+                throw new SandboxException("cannot open the audit file " + opts.audit + ": " + e.getMessage(),
+                        ExitCodes.REFUSED);
+            }
+        }
         Tracer tracer = new Tracer(Launcher.installed(),
-                new Tracer.Options(base, Duration.ofSeconds(opts.timeout), fast, !opts.noPin && !fast,
+                new Tracer.Options(filterBase, Duration.ofSeconds(opts.timeout), fast, !opts.noPin && !fast,
                         opts.verbose),
-                decider, prompter, learned, line -> err.println(line));
+                decider, prompter, learned, line -> err.println(line), audit);
         if (opts.verbose) {
             say.accept("learning " + command.get(0) + (base != null ? " with base policy " + base.source() : "")
                     + (fast ? " (fast mode: only syscalls outside the base allowlist stop)" : "")
                     + "; unknown syscalls: " + onUnknown.name().toLowerCase(java.util.Locale.ROOT));
         }
+        // Outputs that are not a terminal pass through a hashing pipe, for the fidelity check (verify); a terminal
+        // stays the program's own, since a program that sees a pipe instead behaves differently.
+        Capture out = LibC.isatty(1) == 1 ? null : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.out),
+                "stdout");
+        Capture errCapture = LibC.isatty(2) == 1 ? null
+                : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.err), "stderr");
+        tracer.outputs(out == null ? -1 : out.childFd(), errCapture == null ? -1 : errCapture.childFd());
         SignalForwarder forwarder = SignalForwarder.install(tracer::interrupt);
         Tracer.Result result;
+        String stdoutHash;
+        String stderrHash;
         try {
             result = tracer.run(command);
         } finally {
             forwarder.uninstall();
+            stdoutHash = out == null ? null : out.finish();
+            stderrHash = errCapture == null ? null : errCapture.finish();
         }
         report(result);
+        if (audit != null) {
+            try {
+                audit.close();
+            } catch (IOException e) {
+                say.accept("closing the audit file: " + e.getMessage());
+            }
+        }
         LearnedPolicy.Run run = new LearnedPolicy.Run(command, System.getProperty("os.version"), version(), base,
-                fast, result.status() != null && !result.status().signaled() ? result.status().code() : null);
-        com.google.gson.JsonObject json = learned.toJson(run);
+                fast, result.status() != null && !result.status().signaled() ? result.status().code() : null,
+                ceiling, !opts.noFamilies, previous);
+        LearnedPolicy.Export export = learned.export(run);
+        JsonObject json = export.json();
+        JsonObject meta = json.getAsJsonObject("metadata");
+        meta.addProperty("cwd", System.getProperty("user.dir"));
+        if (result.status() != null && result.interrupted() == 0 && result.killedAt() == null) {
+            JsonObject outcome = new JsonObject();
+            outcome.addProperty("exit_status", result.status().sandboxExitCode());
+            if (stdoutHash != null) {
+                outcome.addProperty("stdout_sha256", stdoutHash);
+            }
+            if (stderrHash != null) {
+                outcome.addProperty("stderr_sha256", stderrHash);
+            }
+            meta.add("outcome", outcome);
+        }
         int size = json.getAsJsonArray("syscalls").size();
         Path target = opts.save;
         if (target == null && prompter != null && result.interrupted() == 0) {
@@ -88,6 +167,17 @@ final class LearnRun {
         }
         if (target != null) {
             save(json, learned.denied().size(), target, say);
+            if (previous != null) {
+                say.accept(convergence(export));
+            }
+            if (opts.verify) {
+                Verifier.Report report = new Verifier(err).verify(target.toString());
+                if (!report.identical()) {
+                    return Verifier.DIFFERENT;
+                }
+            }
+        } else if (opts.verify) {
+            throw new SandboxException("--verify needs --save FILE", ExitCodes.REFUSED);
         }
         return result.exitCode();
     }
@@ -104,7 +194,7 @@ final class LearnRun {
         }
     }
 
-    private void save(com.google.gson.JsonObject json, int denied, Path target, Consumer<String> say) {
+    private void save(JsonObject json, int denied, Path target, Consumer<String> say) {
         try {
             LearnedPolicy.save(json, target);
         } catch (IOException e) {
@@ -113,6 +203,32 @@ final class LearnRun {
         }
         say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + target
                 + (denied > 0 ? " (" + denied + " denied, listed in its metadata)" : ""));
+    }
+
+    /** "2 new syscalls (statx, getrandom); no new syscalls in the last 3 runs": tells when learning is done. */
+    static String convergence(LearnedPolicy.Export e) {
+        String now = e.added().isEmpty() ? "no new syscalls"
+                : e.added().size() + " new syscall" + (e.added().size() == 1 ? "" : "s") + " ("
+                        + String.join(", ", e.added()) + ")";
+        String streak = e.quietRuns() >= 2 ? "; no new syscalls in the last " + e.quietRuns() + " runs" : "";
+        return now + " in run " + e.runs() + streak;
+    }
+
+    /** The learned policy already at the --save target, to merge into; null if there is none. */
+    private static JsonObject previous(Path target) {
+        if (target == null || !java.nio.file.Files.exists(target)) {
+            return null;
+        }
+        Policy p = new dev.sandbox.policy.PolicyLoader(w -> { }).load(target);
+        if (p.mode() != Mode.ALLOW) {
+            throw new SandboxException("cannot merge a learned allowlist into " + target + ", a block-mode policy; "
+                    + "save to another file", ExitCodes.REFUSED);
+        }
+        try {
+            return com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(target)).getAsJsonObject();
+        } catch (IOException e) {
+            throw new SandboxException("cannot read " + target + ": " + e.getMessage(), ExitCodes.REFUSED);
+        }
     }
 
     private static String version() {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "sandbox", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        subcommands = VerifyCommand.class,
         sortOptions = false,
         customSynopsis = "sandbox [OPTIONS] --exec PROGRAM [ARGS...]",
         description = {
@@ -50,6 +51,29 @@ final class SandboxCommand implements Callable<Integer> {
             description = "How to ask while learning (default: ${DEFAULT-VALUE}; the screen UI is not built yet).")
     String ui;
 
+    @Option(names = "--into", paramLabel = "FILE", description = "While learning: use FILE as the base policy and "
+            + "merge what this run learns into it (the same as --policy FILE --save FILE).")
+    Path into;
+
+    @Option(names = "--ceiling", paramLabel = "FILE|NAME", description = "While learning: syscalls that may never be "
+            + "allowed, whatever the base, the answer or --on-unknown say (default: the shipped ceiling policy).")
+    String ceiling;
+
+    @Option(names = "--no-ceiling", description = "While learning: no ceiling at all.")
+    boolean noCeiling;
+
+    @Option(names = "--no-families", description = "While learning: save only the syscalls seen, not their siblings "
+            + "(open/openat/openat2, stat/newfstatat/statx, ...).")
+    boolean noFamilies;
+
+    @Option(names = "--audit", paramLabel = "FILE", description = "While learning: append one JSON line per decision "
+            + "that was not a plain base-policy allow.")
+    Path audit;
+
+    @Option(names = "--verify", description = "While learning with --save: right after saving, run the program "
+            + "again under the saved policy and report whether it behaves the same (see 'sandbox verify').")
+    boolean verify;
+
     @Option(names = "--full", description = "While learning, trace every syscall even when the base policy is an "
             + "allowlist (default: fast mode, where a seccomp filter stops only on syscalls the base does not allow).")
     boolean full;
@@ -68,6 +92,10 @@ final class SandboxCommand implements Callable<Integer> {
     SandboxCommand(List<String> command, PrintStream err) {
         this.command = command;
         this.err = err;
+    }
+
+    PrintStream err() {
+        return err;
     }
 
     @Override

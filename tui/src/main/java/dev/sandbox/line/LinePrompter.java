@@ -62,7 +62,8 @@ public final class LinePrompter implements Prompter {
                 .style(AttributedStyle.DEFAULT).append(" unknown syscall ")
                 .style(DANGEROUS.contains(q.syscall().name()) ? AttributedStyle.BOLD.foreground(AttributedStyle.RED)
                         : AttributedStyle.BOLD).append(name)
-                .style(AttributedStyle.DEFAULT).append(" (" + q.nr() + ") from pid " + q.pid() + " " + q.executable()
+                .style(AttributedStyle.DEFAULT).append(" (" + q.nr() + ") from pid " + q.pid()
+                        + (q.tgid() != q.pid() ? " (thread of " + q.tgid() + ")" : "") + " " + q.executable()
                         + ": " + q.decoded());
         if (DANGEROUS.contains(q.syscall().name())) {
             head.style(AttributedStyle.BOLD.foreground(AttributedStyle.RED)).append("  [dangerous]");
@@ -134,8 +135,12 @@ public final class LinePrompter implements Prompter {
         return switch (key) {
             case 'y' -> Answer.ALLOW_ALWAYS;
             case 'o' -> Answer.ALLOW_ONCE;
+            case 'p' -> Answer.ALLOW_PROCESS;
+            case 'e' -> Answer.ALLOW_EXECUTABLE;
             case 'n' -> Answer.BLOCK_ONCE;
             case 'b' -> Answer.BLOCK_ALWAYS;
+            case 'P' -> Answer.BLOCK_PROCESS;
+            case 'E' -> Answer.BLOCK_EXECUTABLE;
             case 'k' -> Answer.KILL;
             default -> null; // Enter alone, or any other key, is not an answer
         };
@@ -145,8 +150,12 @@ public final class LinePrompter implements Prompter {
         return switch (a) {
             case ALLOW_ALWAYS -> "allowed, and remembered for this session";
             case ALLOW_ONCE -> "allowed this once";
+            case ALLOW_PROCESS -> "allowed for this process";
+            case ALLOW_EXECUTABLE -> "allowed for every task running this executable";
             case BLOCK_ONCE -> "blocked this once (EPERM)";
             case BLOCK_ALWAYS -> "blocked, and remembered for this session (EPERM)";
+            case BLOCK_PROCESS -> "blocked for this process (EPERM)";
+            case BLOCK_EXECUTABLE -> "blocked for every task running this executable (EPERM)";
             case KILL -> "killing the traced programs";
             default -> a.name();
         };
@@ -155,9 +164,12 @@ public final class LinePrompter implements Prompter {
     private AttributedString keys(long secs) {
         return new AttributedStringBuilder()
                 .append("  ").style(AttributedStyle.BOLD).append("y").style(AttributedStyle.DEFAULT).append(" allow always  ")
-                .style(AttributedStyle.BOLD).append("o").style(AttributedStyle.DEFAULT).append(" allow once  ")
+                .style(AttributedStyle.BOLD).append("o").style(AttributedStyle.DEFAULT).append(" once  ")
+                .style(AttributedStyle.BOLD).append("p").style(AttributedStyle.DEFAULT).append(" process  ")
+                .style(AttributedStyle.BOLD).append("e").style(AttributedStyle.DEFAULT).append(" executable  ")
                 .style(AttributedStyle.BOLD).append("n").style(AttributedStyle.DEFAULT).append(" block once  ")
                 .style(AttributedStyle.BOLD).append("b").style(AttributedStyle.DEFAULT).append(" block always  ")
+                .style(AttributedStyle.BOLD).append("P/E").style(AttributedStyle.DEFAULT).append(" block process/exe  ")
                 .style(AttributedStyle.BOLD).append("k").style(AttributedStyle.DEFAULT).append(" kill  ")
                 .style(AttributedStyle.BOLD).append("?").style(AttributedStyle.DEFAULT).append(" help  ")
                 .style(AttributedStyle.DEFAULT.foreground(AttributedStyle.CYAN)).append("[" + secs + "s, then block] ")
@@ -166,7 +178,9 @@ public final class LinePrompter implements Prompter {
 
     private static String help() {
         return "  y: let it run now and every later time in this session; o: let it run this once;\n"
-                + "  n: fail it with EPERM this once; b: fail it with EPERM from now on; k: kill the traced programs.\n"
+                + "  p: let it run for this process (pid); e: for every task running this executable;\n"
+                + "  n: fail it with EPERM this once; b: fail it with EPERM from now on (the saved policy keeps EPERM);\n"
+                + "  P / E: fail it for this process / this executable; k: kill the traced programs.\n"
                 + "  Allowed syscalls go into the saved policy; blocked ones do not. No answer in time blocks.";
     }
 
