@@ -95,11 +95,29 @@ class PolicyLoaderTest {
         x32 names are refused    | {"mode": "allow", "syscalls": ["x32:read"]}        | x32 syscalls cannot be allowed
         trailing content         | {"mode": "allow", "syscalls": []} []               | unexpected content after the policy object
         truncated                | {"mode": "allow", "syscalls": [                    | the file ends in the middle of the policy
+        rules not a list         | {"mode": "allow", "syscalls": [], "rules": {}}     | "rules" must be a list of objects
+        rule without action      | {"mode": "allow", "syscalls": [], "rules": [{"syscalls": ["mkdir"]}]} | a rule needs "syscalls" and "action"
+        unknown rule key         | {"mode": "allow", "syscalls": [], "rules": [{"syscalls": [], "action": "kill", "why": 1}]} | unknown key "why" in a rule
+        syscall in two rules     | {"mode": "allow", "syscalls": [], "rules": [{"syscalls": ["mkdir"], "action": "trap"}, {"syscalls": ["mkdir"], "action": "kill"}]} | "mkdir" is in more than one rule
+        syscall listed and ruled | {"mode": "allow", "syscalls": ["mkdir"], "rules": [{"syscalls": ["mkdir"], "action": "errno"}]} | "mkdir" is both in "syscalls" and in a rule
+        unknown known_up_to      | {"mode": "allow", "syscalls": [], "known_up_to": "stax"} | unknown syscall "stax"
         """)
     void badInput(String what, String json, String expected) {
         PolicyException e = error(json);
         assertTrue(e.userMessage().startsWith("policy p.json"), e.userMessage());
         assertTrue(e.problem().contains(expected), what + ": " + e.userMessage());
+    }
+
+    @Test
+    @DisplayName("rules give their syscalls their own action; refuses() follows them")
+    void rules() {
+        Policy p = parse("{\"mode\":\"allow\",\"syscalls\":[\"read\"],\"known_up_to\":\"statx\",\"rules\":["
+                + "{\"syscalls\":[\"mkdir\"],\"action\":\"errno\",\"errno\":\"EACCES\"},"
+                + "{\"syscalls\":[\"getpid\"],\"action\":\"log\"}]}");
+        assertEquals(Action.errno(13), p.ruleFor(new SyscallRef(Arch.X86_64, "mkdir")));
+        assertEquals(true, p.refuses(new SyscallRef(Arch.X86_64, "mkdir")));
+        assertEquals(false, p.refuses(new SyscallRef(Arch.X86_64, "getpid")));
+        assertEquals("statx", p.knownUpTo());
     }
 
     @Test

@@ -47,6 +47,19 @@ class FilterCompilerTest {
     }
 
     @Test
+    @DisplayName("rules get their own action; clone3 gets ENOSYS; so does everything newer than known_up_to")
+    void rulesAndPortability() {
+        String pfc = new FilterCompiler().pfc(policy("{\"mode\":\"allow\",\"syscalls\":[\"read\"],"
+                + "\"known_up_to\":\"statx\",\"rules\":[{\"syscalls\":[\"mkdir\"],\"action\":\"errno\"}]}"));
+        assertTrue(pfc.contains("if ($syscall == 83)\n") && pfc.contains("action ERRNO(1);"), pfc);
+        assertTrue(pfc.contains("# filter for syscall \"clone3\" (435)"), pfc);
+        assertTrue(pfc.contains("if ($syscall == 333)"), "the first number after statx (332): " + pfc);
+        assertTrue(!pfc.contains("if ($syscall == 332)"), pfc);
+        String plain = new FilterCompiler().pfc(policy("{\"mode\":\"allow\",\"syscalls\":[\"read\",\"clone3\"]}"));
+        assertTrue(!plain.contains("ERRNO(38)"), "no ENOSYS without known_up_to and with clone3 listed: " + plain);
+    }
+
+    @Test
     @DisplayName("the BPF checks only arch and number, so the kernel's allow cache keeps working")
     void numberOnly() {
         BpfProgram bpf = new FilterCompiler().compile(policy("{\"mode\":\"allow\",\"syscalls\":"

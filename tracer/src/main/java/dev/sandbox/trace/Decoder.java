@@ -112,7 +112,8 @@ public final class Decoder {
 
     private String arg(int pid, Kind kind, long v) {
         return switch (kind) {
-            case INT, FD -> Long.toString((int) v == v ? (int) v : v);
+            case FD -> Integer.toString((int) v);
+            case INT -> Long.toString((int) v == v ? (int) v : v);
             case HEX, PTR -> v == 0 && kind == Kind.PTR ? "NULL" : hex(v);
             case DIRFD -> (int) v == -100 ? "AT_FDCWD" : Integer.toString((int) v);
             case PATH -> string(pid, v);

@@ -294,8 +294,11 @@ public final class Tracer {
             tasks.put(tid, task);
         }
         if (task.interruptPending && ev instanceof TraceEvent.InterruptStop) {
+            // The late answer to a PTRACE_INTERRUPT sent while a question was open: the task had stopped for
+            // another reason first, so the interrupt fired only once it was resumed. Nothing to hold any more.
             task.interruptPending = false;
-            return; // the answer to PTRACE_INTERRUPT after a prompt closed: nothing to hold any more
+            resume(task, 0);
+            return;
         }
         if (ev instanceof TraceEvent.Exited || ev instanceof TraceEvent.Killed) {
             gone(task, ExitStatus.decode(st));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import dev.sandbox.policy.Action;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyLoader;
 import dev.sandbox.policy.SyscallRef;
@@ -54,6 +55,48 @@ class LearnedPolicyTest {
         l.record(new SyscallRef(Arch.X86_64, "mkdir"), ALLOWED, 1, "/bin/x");
         assertEquals("[\"close\",\"mkdir\",\"read\"]", l.toJson(run(base, true)).get("syscalls").toString());
         assertEquals("[\"mkdir\"]", l.toJson(run(base, false)).get("syscalls").toString());
+    }
+
+    @Test
+    @DisplayName("lasting refusals become an EPERM rule; one-off refusals and the ceiling's stay out of the allowlist")
+    void rules() {
+        Policy ceiling = new PolicyLoader(w -> { }).parse("{\"mode\":\"block\",\"syscalls\":[\"ptrace\"]}"
+                .getBytes(StandardCharsets.UTF_8), "ceiling");
+        LearnedPolicy l = new LearnedPolicy();
+        l.record(new SyscallRef(Arch.X86_64, "read"), ALLOWED, 1, "/bin/x");
+        l.record(new SyscallRef(Arch.X86_64, "mkdir"), new Decision(Verdict.BLOCK, Source.PERSON, Scope.SESSION), 1,
+                "/bin/x");
+        l.record(new SyscallRef(Arch.X86_64, "unlink"), BLOCKED, 1, "/bin/x");
+        l.record(new SyscallRef(Arch.X86_64, "ptrace"), new Decision(Verdict.BLOCK, Source.CEILING, Scope.SESSION),
+                1, "/bin/x");
+        JsonObject json = l.toJson(new LearnedPolicy.Run(List.of("/bin/x"), "6.18", "0.1.0", null, false, 0, ceiling,
+                false, null));
+        assertEquals("[\"read\"]", json.get("syscalls").toString());
+        assertEquals("[\"mkdir\",\"ptrace\"]", json.getAsJsonArray("rules").get(0).getAsJsonObject().get("syscalls")
+                .toString());
+        assertTrue(json.has("known_up_to"));
+        Policy p = new PolicyLoader(w -> { }).parse(json.toString().getBytes(StandardCharsets.UTF_8), "learned");
+        assertEquals(Action.errno(1), p.ruleFor(new SyscallRef(Arch.X86_64, "mkdir")));
+    }
+
+    @Test
+    @DisplayName("merging into a previous run keeps its syscalls, adds the new ones and counts quiet runs")
+    void merge() {
+        LearnedPolicy first = new LearnedPolicy();
+        first.record(new SyscallRef(Arch.X86_64, "read"), ALLOWED, 1, "/bin/x");
+        JsonObject one = first.toJson(run(null, false));
+        LearnedPolicy second = new LearnedPolicy();
+        second.record(new SyscallRef(Arch.X86_64, "write"), ALLOWED, 1, "/bin/x");
+        LearnedPolicy.Export two = second.export(new LearnedPolicy.Run(List.of("/bin/x"), "6.18", "0.1.0", null,
+                false, 0, null, false, one));
+        assertEquals("[\"read\",\"write\"]", two.json().get("syscalls").toString());
+        assertEquals(List.of("write"), two.added());
+        LearnedPolicy.Export three = second.export(new LearnedPolicy.Run(List.of("/bin/x"), "6.18", "0.1.0", null,
+                false, 0, null, false, two.json()));
+        assertEquals(List.of(), three.added());
+        assertEquals(3, three.runs());
+        assertEquals(1, three.quietRuns());
+        assertEquals(2, three.json().getAsJsonObject("metadata").getAsJsonObject("counts").get("write").getAsInt());
     }
 
     @Test

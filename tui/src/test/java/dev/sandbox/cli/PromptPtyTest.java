@@ -61,6 +61,25 @@ class PromptPtyTest {
     }
 
     @Test
+    @DisplayName("one 'this executable' answer covers 8 threads asking at once")
+    void executableScope() throws Exception {
+        Path dir = tmp.resolve("t");
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp),
+                "--save", tmp.resolve("s.json").toString(), "--exec", Probes.path("threads_mkdir"), "8",
+                dir.toString())) {
+            t.await(s -> s.contains("y allow always"), 30);
+            t.keys("e");
+            assertEquals(0, t.exitStatus(30));
+            String screen = t.screen();
+            assertEquals(1, screen.lines().filter(l -> l.contains("[DYNAMIC]")).count(), screen);
+            assertEquals(8, screen.lines().filter(l -> l.matches("thread \\d mkdir ok")).count(), screen);
+        }
+        for (int i = 0; i < 8; i++) {
+            assertTrue(Files.isDirectory(Path.of(dir + "." + i)));
+        }
+    }
+
+    @Test
     @DisplayName("no answer with --timeout 1 blocks after about a second")
     void timeout() throws Exception {
         Path dir = tmp.resolve("late");
