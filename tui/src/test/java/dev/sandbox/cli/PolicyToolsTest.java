@@ -1,0 +1,108 @@
+package dev.sandbox.cli;
+
+import static dev.sandbox.cli.SandboxRun.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** sandbox policy show|check|diff|merge on fixture policies, with their exact output. */
+class PolicyToolsTest {
+    @TempDir
+    Path tmp;
+
+    private String fixture(String name, String json) throws IOException {
+        return Files.writeString(tmp.resolve(name), json).toString();
+    }
+
+    private String a() throws IOException {
+        return fixture("a.json", "{\"mode\":\"allow\",\"syscalls\":[\"read\",\"write\",\"openat\"],"
+                + "\"rules\":[{\"syscalls\":[\"mkdir\"],\"action\":\"errno\"}],\"known_up_to\":\"statx\","
+                + "\"metadata\":{\"program\":\"/bin/a\",\"counts\":{\"read\":3,\"write\":1},"
+                + "\"provenance\":{\"read\":{\"first_executable\":\"/bin/a\",\"first_pid\":7,\"decided_by\":\"you\"}},"
+                + "\"runs\":[{\"date\":\"d1\",\"command\":[\"/bin/a\"],\"new_syscalls\":[]}]}}");
+    }
+
+    private String b() throws IOException {
+        return fixture("b.json", "{\"mode\":\"allow\",\"syscalls\":[\"read\",\"close\",\"mkdir\",\"ptrace\"],"
+                + "\"metadata\":{\"program\":\"/bin/a\",\"counts\":{\"read\":2},"
+                + "\"runs\":[{\"date\":\"d2\",\"command\":[\"/bin/a\",\"-x\"],\"new_syscalls\":[\"close\"]}]}}");
+    }
+
+    @Test
+    @DisplayName("show lists syscalls with counts and provenance, rules, and marks dangerous ones")
+    void show() throws IOException {
+        SandboxRun r = run("policy", "show", a());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(String.join("\n",
+                "policy " + tmp.resolve("a.json") + ": allow mode, 3 syscalls, refused calls get kill, 1 rules",
+                "known up to statx: newer syscalls get ENOSYS",
+                "learned from /bin/a over 1 run(s)",
+                "",
+                "allowed:",
+                "  openat",
+                "  read                          3 calls  first /bin/a (pid 7), decided by you",
+                "  write                         1 call",
+                "",
+                "rule, errno EPERM:",
+                "  mkdir",
+                ""), r.out());
+        assertTrue(run("policy", "show", b()).out().contains("  ptrace                  [dangerous]"));
+    }
+
+    @Test
+    @DisplayName("check: valid with warnings for dangerous syscalls; --strict fails on them; invalid is 125")
+    void check() throws IOException {
+        SandboxRun ok = run("policy", "check", a());
+        assertEquals(0, ok.exit());
+        assertEquals("policy " + tmp.resolve("a.json") + ": valid: allow mode, 3 syscalls, refused calls get kill, "
+                + "1 rules\n", ok.out());
+        SandboxRun warn = run("policy", "check", "--strict", b());
+        assertEquals(1, warn.exit());
+        assertTrue(warn.out().startsWith("warning: policy " + tmp.resolve("b.json") + ": allows ptrace, which the "
+                + "learning ceiling never allows"), warn::toString);
+        SandboxRun bad = run("policy", "check", fixture("bad.json", "{\"mode\":\"allow\",\"syscalls\":[\"opne\"]}"));
+        assertEquals(125, bad.exit());
+        assertTrue(bad.err().contains("unknown syscall \"opne\" (did you mean \"open\"?)"), bad::toString);
+    }
+
+    @Test
+    @DisplayName("diff shows what only one side has; exit 1 when different, 0 when the same")
+    void diff() throws IOException {
+        SandboxRun r = run("policy", "diff", a(), b());
+        assertEquals(1, r.exit());
+        assertEquals(String.join("\n",
+                "--- " + tmp.resolve("a.json"),
+                "+++ " + tmp.resolve("b.json"),
+                "known_up_to: statx -> null",
+                "+ close",
+                "+ mkdir",
+                "- openat",
+                "+ ptrace",
+                "- write",
+                "- rule errno EPERM: mkdir",
+                ""), r.out());
+        assertEquals(0, run("policy", "diff", a(), a()).exit());
+    }
+
+    @Test
+    @DisplayName("merge unions the allowlists, drops rules the other allows, sums counts, keeps every run")
+    void merge() throws IOException {
+        Path out = tmp.resolve("merged.json");
+        SandboxRun r = run("policy", "merge", a(), b(), "-o", out.toString());
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("merged 2 policies into " + out + ": 6 syscalls\n", r.out());
+        String merged = Files.readString(out);
+        assertTrue(merged.contains("\"syscalls\": [\n    \"close\",\n    \"mkdir\",\n    \"openat\",\n    \"ptrace\","
+                + "\n    \"read\",\n    \"write\"\n  ]"), merged);
+        assertTrue(!merged.contains("\"rules\""), merged);
+        assertTrue(merged.contains("\"read\": 5"), merged);
+        assertTrue(merged.contains("\"date\": \"d1\"") && merged.contains("\"date\": \"d2\""), merged);
+        assertEquals(0, run("policy", "check", out.toString()).exit(), "the merged file loads");
+    }
+}
