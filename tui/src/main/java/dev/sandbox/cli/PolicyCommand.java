@@ -14,6 +14,7 @@ import dev.sandbox.policy.PolicyResolver;
 import dev.sandbox.policy.Rule;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.syscall.Arch;
+import dev.sandbox.syscall.SyscallKnowledge;
 import dev.sandbox.syscall.SyscallNames;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,8 +33,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code sandbox policy show|check|diff|merge}: non-interactive, scriptable, stable output. "Dangerous" means listed
- * by the ceiling policy (policies/ceiling.json), the same list the learner never allows.
+ * {@code sandbox policy show|check|diff|merge}: non-interactive, scriptable, stable output. "Dangerous" means high
+ * risk in the syscall table ({@link SyscallKnowledge}).
  */
 @Command(name = "policy", mixinStandardHelpOptions = true,
         description = "Inspect, check, compare and merge policies.",
@@ -59,13 +60,8 @@ final class PolicyCommand implements Callable<Integer> {
                 : file.toString());
     }
 
-    /** The shipped ceiling, as the list of dangerous syscalls; empty if it cannot be found. */
-    static Set<SyscallRef> dangerous() {
-        try {
-            return Set.copyOf(new PolicyLoader(w -> { }).load(PolicyResolver.resolve("ceiling")).syscalls());
-        } catch (SandboxException e) {
-            return Set.of();
-        }
+    static boolean dangerous(SyscallRef s) {
+        return SyscallKnowledge.of(s.name()).risk() == SyscallKnowledge.Risk.HIGH;
     }
 
     static String describe(Policy p) {
@@ -87,7 +83,6 @@ final class PolicyCommand implements Callable<Integer> {
             List<String> warnings = new ArrayList<>();
             Policy p = load(policy, warnings);
             PrintStream out = System.out;
-            Set<SyscallRef> danger = dangerous();
             out.println("policy " + p.source() + ": " + describe(p));
             if (p.knownUpTo() != null) {
                 out.println("known up to " + p.knownUpTo() + ": newer syscalls get ENOSYS");
@@ -104,23 +99,30 @@ final class PolicyCommand implements Callable<Integer> {
             if (meta.has("added_by_families")) {
                 meta.getAsJsonArray("added_by_families").forEach(e -> siblings.add(e.getAsString()));
             }
-            out.println();
-            out.println(p.mode() == dev.sandbox.policy.Mode.ALLOW ? "allowed:" : "refused:");
-            for (SyscallRef s : new TreeSet<>(p.syscalls())) {
-                String l = line(s, danger, counts, provenance);
-                out.println(siblings.contains(s.toString()) ? l + "  (family of a learned syscall)" : l);
+            String verb = p.mode() == dev.sandbox.policy.Mode.ALLOW ? "allowed" : "refused";
+            Map<String, Set<SyscallRef>> byCategory = new TreeMap<>();
+            for (SyscallRef s : p.syscalls()) {
+                byCategory.computeIfAbsent(SyscallKnowledge.of(s.name()).category(), k -> new TreeSet<>()).add(s);
+            }
+            for (Map.Entry<String, Set<SyscallRef>> group : byCategory.entrySet()) {
+                out.println();
+                out.println(verb + ", " + group.getKey() + ":");
+                for (SyscallRef s : group.getValue()) {
+                    String l = line(s, counts, provenance);
+                    out.println(siblings.contains(s.toString()) ? l + "  (family of a learned syscall)" : l);
+                }
             }
             for (Rule r : p.rules()) {
                 out.println();
                 out.println("rule, " + r.action().describe() + ":");
                 for (SyscallRef s : new TreeSet<>(r.syscalls())) {
-                    out.println(line(s, danger, counts, provenance));
+                    out.println(line(s, counts, provenance));
                 }
             }
             return 0;
         }
 
-        private static String line(SyscallRef s, Set<SyscallRef> danger, JsonObject counts, JsonObject provenance) {
+        private static String line(SyscallRef s, JsonObject counts, JsonObject provenance) {
             StringBuilder b = new StringBuilder(String.format("  %-22s", s));
             String key = s.toString();
             if (counts.has(key)) {
@@ -132,8 +134,8 @@ final class PolicyCommand implements Callable<Integer> {
                 b.append("  first ").append(str(pr, "first_executable")).append(" (pid ").append(str(pr, "first_pid"))
                         .append("), decided by ").append(str(pr, "decided_by"));
             }
-            if (danger.contains(s)) {
-                b.append("  [dangerous]");
+            if (dangerous(s)) {
+                b.append("  [high risk: ").append(SyscallKnowledge.of(s.name()).description()).append("]");
             }
             return b.toString().stripTrailing();
         }
@@ -159,11 +161,12 @@ final class PolicyCommand implements Callable<Integer> {
         public Integer call() {
             List<String> warnings = new ArrayList<>();
             Policy p = load(policy, warnings);
-            for (SyscallRef s : new TreeSet<>(dangerous())) {
+            for (String name : SyscallNames.all(Arch.X86_64)) {
+                SyscallRef s = new SyscallRef(Arch.X86_64, name);
                 boolean runs = !p.refuses(s) || (p.ruleFor(s) != null && p.ruleFor(s).kind() == Action.Kind.LOG);
-                if (runs && s.arch() == Arch.X86_64) {
-                    warnings.add("policy " + p.source() + ": allows " + s + ", which the learning ceiling never "
-                            + "allows (it widens the sandbox)");
+                if (runs && dangerous(s)) {
+                    warnings.add("policy " + p.source() + ": allows " + s + " (high risk: "
+                            + SyscallKnowledge.of(name).description() + ")");
                 }
             }
             PrintStream out = System.out;

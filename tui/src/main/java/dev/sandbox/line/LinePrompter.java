@@ -4,8 +4,8 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import dev.sandbox.jna.LibC;
 import dev.sandbox.prompt.Prompter;
+import dev.sandbox.syscall.SyscallKnowledge;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
 import org.jline.utils.AttributedString;
 import org.jline.utils.AttributedStringBuilder;
 import org.jline.utils.AttributedStyle;
@@ -19,13 +19,6 @@ import org.jline.utils.AttributedStyle;
  * would steal the traced program's next keystroke; jline renders the styled text.
  */
 public final class LinePrompter implements Prompter {
-    /** Syscalls whose mere presence in an allowlist widens it a lot; shown in red. */
-    private static final Set<String> DANGEROUS = Set.of("ptrace", "process_vm_writev", "process_vm_readv", "bpf",
-            "perf_event_open", "mount", "umount2", "pivot_root", "init_module", "finit_module", "delete_module",
-            "kexec_load", "kexec_file_load", "keyctl", "add_key", "request_key", "unshare", "setns", "userfaultfd",
-            "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at", "personality", "reboot",
-            "swapon", "swapoff", "chroot", "setuid", "setgid", "capset", "iopl", "ioperm");
-
     private final int fd;
     private final boolean color;
     private volatile boolean cancelled;
@@ -57,16 +50,22 @@ public final class LinePrompter implements Prompter {
     @Override
     public Answer ask(Question q) {
         String name = q.syscall().toString();
+        SyscallKnowledge.Entry kb = SyscallKnowledge.of(q.syscall().name());
+        boolean high = kb.risk() == SyscallKnowledge.Risk.HIGH;
         AttributedStringBuilder head = new AttributedStringBuilder()
                 .style(AttributedStyle.BOLD.foreground(AttributedStyle.YELLOW)).append("[DYNAMIC]")
                 .style(AttributedStyle.DEFAULT).append(" unknown syscall ")
-                .style(DANGEROUS.contains(q.syscall().name()) ? AttributedStyle.BOLD.foreground(AttributedStyle.RED)
-                        : AttributedStyle.BOLD).append(name)
+                .style(high ? AttributedStyle.BOLD.foreground(AttributedStyle.RED) : AttributedStyle.BOLD).append(name)
                 .style(AttributedStyle.DEFAULT).append(" (" + q.nr() + ") from pid " + q.pid()
                         + (q.tgid() != q.pid() ? " (thread of " + q.tgid() + ")" : "") + " " + q.executable()
                         + ": " + q.decoded());
-        if (DANGEROUS.contains(q.syscall().name())) {
-            head.style(AttributedStyle.BOLD.foreground(AttributedStyle.RED)).append("  [dangerous]");
+        head.style(AttributedStyle.DEFAULT.foreground(AttributedStyle.BRIGHT)).append("  [" + kb.category() + ", ")
+                .style(high ? AttributedStyle.BOLD.foreground(AttributedStyle.RED) : AttributedStyle.DEFAULT)
+                .append(kb.risk().label() + " risk")
+                .style(AttributedStyle.DEFAULT.foreground(AttributedStyle.BRIGHT)).append("]");
+        if (high) {
+            head.style(AttributedStyle.DEFAULT).append("\n  ").style(AttributedStyle.BOLD.foreground(AttributedStyle.RED))
+                    .append("dangerous: ").style(AttributedStyle.DEFAULT).append(kb.description());
         }
         write(render(head.toAttributedString()) + "\n");
         Memory saved = LibC.alloc(LibC.SIZEOF_TERMIOS);
@@ -92,7 +91,8 @@ public final class LinePrompter implements Prompter {
                 int key = readKey((int) Math.min(250, left / 1_000_000L + 1));
                 Answer a = key < 0 ? null : answer(key);
                 if (key == '?') {
-                    write("\r\033[K" + help() + "\n");
+                    write("\r\033[K  " + name + ": " + kb.description() + " (" + kb.category() + ", "
+                            + kb.risk().label() + " risk)\n" + help() + "\n");
                     shown = -1;
                 } else if (a != null) {
                     write("\r\033[K  " + describe(a) + "\n");

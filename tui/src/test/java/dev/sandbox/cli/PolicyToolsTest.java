@@ -44,7 +44,7 @@ class PolicyToolsTest {
                 "known up to statx: newer syscalls get ENOSYS",
                 "learned from /bin/a over 1 run(s)",
                 "",
-                "allowed:",
+                "allowed, file:",
                 "  openat",
                 "  read                          3 calls  first /bin/a (pid 7), decided by you",
                 "  write                         1 call",
@@ -52,7 +52,9 @@ class PolicyToolsTest {
                 "rule, errno EPERM:",
                 "  mkdir",
                 ""), r.out());
-        assertTrue(run("policy", "show", b()).out().contains("  ptrace                  [dangerous]"));
+        String shown = run("policy", "show", b()).out();
+        assertTrue(shown.contains("allowed, process:\n  ptrace                  [high risk: trace and control another "
+                + "process"), shown);
     }
 
     @Test
@@ -64,8 +66,8 @@ class PolicyToolsTest {
                 + "1 rules\n", ok.out());
         SandboxRun warn = run("policy", "check", "--strict", b());
         assertEquals(1, warn.exit());
-        assertTrue(warn.out().startsWith("warning: policy " + tmp.resolve("b.json") + ": allows ptrace, which the "
-                + "learning ceiling never allows"), warn::toString);
+        assertTrue(warn.out().startsWith("warning: policy " + tmp.resolve("b.json") + ": allows ptrace (high risk: "
+                + "trace and control another process"), warn::toString);
         SandboxRun bad = run("policy", "check", fixture("bad.json", "{\"mode\":\"allow\",\"syscalls\":[\"opne\"]}"));
         assertEquals(125, bad.exit());
         assertTrue(bad.err().contains("unknown syscall \"opne\" (did you mean \"open\"?)"), bad::toString);
