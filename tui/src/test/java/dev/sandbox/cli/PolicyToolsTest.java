@@ -107,4 +107,15 @@ class PolicyToolsTest {
         assertTrue(merged.contains("\"date\": \"d1\"") && merged.contains("\"date\": \"d2\""), merged);
         assertEquals(0, run("policy", "check", out.toString()).exit(), "the merged file loads");
     }
+
+    @Test
+    @DisplayName("the completion script is generated from the command model and knows the options and subcommands")
+    void completion() {
+        SandboxRun r = run("completion");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("complete -F _complete_sandbox"), r.out());
+        for (String word : new String[] {"--trace-block-dynamic", "--on-unknown", "--policy", "verify", "policy"}) {
+            assertTrue(r.out().contains(word), word);
+        }
+    }
 }
