@@ -56,6 +56,8 @@ public final class LibC {
     public static final int TCIFLUSH = 0;
     public static final int O_RDWR = 2;
     public static final int O_NOCTTY = 0400;
+    // <asm-generic/ioctls.h>: set the window size; struct winsize is 4 unsigned shorts (rows, cols, xpixel, ypixel)
+    public static final long TIOCSWINSZ = 0x5414;
     // <poll.h>: struct pollfd { int fd; short events; short revents; }
     public static final short POLLIN = 1;
 
@@ -104,6 +106,15 @@ public final class LibC {
     public static native int tcflush(int fd, int queue) throws LastErrorException;
     /** poll on one struct pollfd; returns the number of ready fds, 0 on timeout. */
     public static native int poll(Pointer fds, long nfds, int timeoutMillis) throws LastErrorException;
+
+    // pseudo-terminals: errno functions
+    public static native int posix_openpt(int flags) throws LastErrorException;
+    public static native int grantpt(int fd) throws LastErrorException;
+    public static native int unlockpt(int fd) throws LastErrorException;
+    /** Returns an error number (not -1/errno). */
+    public static native int ptsname_r(int fd, byte[] buf, long buflen);
+    /** ioctl is variadic; TIOCSWINSZ takes one pointer, passed like a fixed argument on x86_64. */
+    public static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
 
     // never fail
     public static native String strerror(int errnum);

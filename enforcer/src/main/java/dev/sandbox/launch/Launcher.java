@@ -125,6 +125,11 @@ public final class Launcher {
      * @param stderrFd likewise for stderr
      */
     public Child spawn(LaunchPlan plan, int stdoutFd, int stderrFd) {
+        return spawn(plan, -1, stdoutFd, stderrFd);
+    }
+
+    /** @param stdinFd when not -1, becomes the program's stdin (a pty, for the screen UI) */
+    public Child spawn(LaunchPlan plan, int stdinFd, int stdoutFd, int stderrFd) {
         byte[] bytes = plan.serialize();
         int[] planPipe = pipe();
         int[] errPipe;
@@ -149,6 +154,10 @@ public final class Launcher {
                         LibC.posix_spawn_file_actions_adddup2(actions, planPipe[0], PLAN_FD));
                 LibC.checkReturned("posix_spawn_file_actions_adddup2",
                         LibC.posix_spawn_file_actions_adddup2(actions, errPipe[1], ERROR_FD));
+                if (stdinFd >= 0) {
+                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
+                            LibC.posix_spawn_file_actions_adddup2(actions, stdinFd, 0));
+                }
                 if (stdoutFd >= 0) {
                     LibC.checkReturned("posix_spawn_file_actions_adddup2",
                             LibC.posix_spawn_file_actions_adddup2(actions, stdoutFd, 1));

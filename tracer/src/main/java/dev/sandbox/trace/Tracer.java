@@ -91,6 +91,8 @@ public final class Tracer {
     private final Memory eventMsg = new Memory(8);
     private final Decoder decoder = new Decoder();
 
+    private int stdinFd = -1;
+    private Feed feed;
     private int stdoutFd = -1;
     private int stderrFd = -1;
     private volatile int interruptedBy;
@@ -126,6 +128,25 @@ public final class Tracer {
     public void outputs(int stdoutFd, int stderrFd) {
         this.stdoutFd = stdoutFd;
         this.stderrFd = stderrFd;
+    }
+
+    /** Gives the program this fd as stdin, stdout and stderr (the screen UI's pty). Call before {@link #run}. */
+    public void terminal(int fd) {
+        this.stdinFd = fd;
+        this.stdoutFd = fd;
+        this.stderrFd = fd;
+    }
+
+    /** Receives every decided syscall, decoded, on the tracer thread; it must only queue (the screen's feed). */
+    public interface Feed {
+        void syscall(int pid, String executable, String call, Decision decision);
+
+        void tasks(int count);
+    }
+
+    /** Call before {@link #run}. */
+    public void feed(Feed feed) {
+        this.feed = feed;
     }
 
     /** Runs {@code command} to the end of its last traced task, on a dedicated thread, and says how it ended. */
@@ -201,7 +222,7 @@ public final class Tracer {
             plan.noNewPrivs().seccompFilter(new FilterCompiler().compileTrap(options.base(), SCMP_ACT_TRACE), 0);
         }
         plan.exec(path, command);
-        Launcher.Child child = launcher.spawn(plan, stdoutFd, stderrFd);
+        Launcher.Child child = launcher.spawn(plan, stdinFd, stdoutFd, stderrFd);
         mainPid = child.pid();
         seize(child);
         if (interruptedBy != 0) {
@@ -402,6 +423,11 @@ public final class Tracer {
             boolean asked = d.source() == Source.PERSON || d.source() == Source.TIMEOUT;
             audit.record(task.tid, task.exe, ref, decoder.decode(task.tid, call), d,
                     asked ? (System.nanoTime() - started) / 1_000_000 : -1);
+        }
+        if (feed != null) {
+            feed.syscall(task.tid, task.exe, decoder.decode(task.tid, call)
+                    + (call.arch() != Arch.X86_64 ? " [" + call.arch().label() + "]" : ""), d);
+            feed.tasks(tasks.size());
         }
         if (options.verbose()) {
             trace.accept("[TRACE] " + task.tid + " " + decoder.decode(task.tid, call)

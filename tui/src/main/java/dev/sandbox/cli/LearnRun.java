@@ -12,7 +12,11 @@ import dev.sandbox.learn.AuditLog;
 import dev.sandbox.learn.Decider;
 import dev.sandbox.learn.LearnedPolicy;
 import dev.sandbox.learn.OnUnknown;
+import com.googlecode.lanterna.screen.Screen;
+import com.googlecode.lanterna.screen.TerminalScreen;
+import com.googlecode.lanterna.terminal.DefaultTerminalFactory;
 import dev.sandbox.line.LinePrompter;
+import dev.sandbox.screen.LearnScreen;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.prompt.Prompter;
@@ -46,12 +50,7 @@ final class LearnRun {
         if (opts.timeout < 1) {
             throw new SandboxException("--timeout must be at least 1 second", ExitCodes.REFUSED);
         }
-        if (opts.ui.equals("screen")) {
-            // Refuse rather than quietly fall back: the person asked for something this build cannot show.
-            throw new SandboxException("--ui screen is not available in this build yet; use --ui line",
-                    ExitCodes.REFUSED);
-        }
-        if (!opts.ui.equals("line") && !opts.ui.equals("auto")) {
+        if (!opts.ui.equals("line") && !opts.ui.equals("auto") && !opts.ui.equals("screen")) {
             throw new SandboxException("--ui must be line, screen or auto, not \"" + opts.ui + "\"",
                     ExitCodes.REFUSED);
         }
@@ -92,7 +91,29 @@ final class LearnRun {
         JsonObject previous = previous(opts.save);
         // Pinning makes each stop cheaper but puts every thread of the program on one CPU: worth it only when
         // every syscall stops (full mode); in fast mode stops are rare and threads keep their parallelism.
-        LinePrompter prompter = onUnknown == OnUnknown.ASK ? LinePrompter.open() : null;
+        boolean terminal = LibC.isatty(0) == 1 && LibC.isatty(1) == 1;
+        String term = System.getenv("TERM");
+        boolean capable = terminal && term != null && !term.isEmpty() && !term.equals("dumb");
+        boolean screenUi = onUnknown == OnUnknown.ASK && (opts.ui.equals("screen") || opts.ui.equals("auto") && capable);
+        if (opts.ui.equals("screen") && !terminal) {
+            // Refuse rather than fall back: the person asked for a screen that cannot be shown here.
+            throw new SandboxException("--ui screen needs a terminal on stdin and stdout", ExitCodes.REFUSED);
+        }
+        LinePrompter line = LinePrompter.open();
+        Screen screen = null;
+        LearnScreen learnScreen = null;
+        Tracer[] tracerRef = new Tracer[1];
+        if (screenUi) {
+            try {
+                screen = new TerminalScreen(new DefaultTerminalFactory().setForceTextTerminal(true).createTerminal());
+                screen.startScreen();
+            } catch (IOException e) {
+                throw new SandboxException("cannot start the screen UI: " + e.getMessage() + " (try --ui line)",
+                        ExitCodes.REFUSED);
+            }
+            learnScreen = new LearnScreen(screen, String.join(" ", command), sig -> tracerRef[0].interrupt(sig));
+        }
+        Prompter prompter = onUnknown != OnUnknown.ASK ? null : learnScreen != null ? learnScreen : line;
         Decider decider = new Decider(base, ceiling, onUnknown, prompter, say);
         LearnedPolicy learned = new LearnedPolicy();
         AuditLog audit = null;
@@ -107,19 +128,26 @@ final class LearnRun {
         Tracer tracer = new Tracer(Launcher.installed(),
                 new Tracer.Options(filterBase, Duration.ofSeconds(opts.timeout), fast, !opts.noPin && !fast,
                         opts.verbose),
-                decider, prompter, learned, line -> err.println(line), audit);
+                decider, prompter, learned, text -> err.println(text), audit);
+        tracerRef[0] = tracer;
         if (opts.verbose) {
             say.accept("learning " + command.get(0) + (base != null ? " with base policy " + base.source() : "")
                     + (fast ? " (fast mode: only syscalls outside the base allowlist stop)" : "")
                     + "; unknown syscalls: " + onUnknown.name().toLowerCase(java.util.Locale.ROOT));
         }
         // Outputs that are not a terminal pass through a hashing pipe, for the fidelity check (verify); a terminal
-        // stays the program's own, since a program that sees a pipe instead behaves differently.
-        Capture out = LibC.isatty(1) == 1 ? null : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.out),
-                "stdout");
-        Capture errCapture = LibC.isatty(2) == 1 ? null
+        // stays the program's own, since a program that sees a pipe instead behaves differently. In screen mode
+        // the program runs on a pty of its own, shown in the output pane.
+        Capture out = learnScreen != null || LibC.isatty(1) == 1 ? null
+                : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.out), "stdout");
+        Capture errCapture = learnScreen != null || LibC.isatty(2) == 1 ? null
                 : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.err), "stderr");
-        tracer.outputs(out == null ? -1 : out.childFd(), errCapture == null ? -1 : errCapture.childFd());
+        if (learnScreen != null) {
+            tracer.terminal(learnScreen.programTerminal());
+            tracer.feed(learnScreen);
+        } else {
+            tracer.outputs(out == null ? -1 : out.childFd(), errCapture == null ? -1 : errCapture.childFd());
+        }
         SignalForwarder forwarder = SignalForwarder.install(tracer::interrupt);
         Tracer.Result result;
         String stdoutHash;
@@ -130,6 +158,14 @@ final class LearnRun {
             forwarder.uninstall();
             stdoutHash = out == null ? null : out.finish();
             stderrHash = errCapture == null ? null : errCapture.finish();
+            if (learnScreen != null) {
+                try {
+                    learnScreen.close();
+                    screen.stopScreen();
+                } catch (IOException e) {
+                    say.accept("closing the screen: " + e.getMessage());
+                }
+            }
         }
         report(result);
         if (audit != null) {
@@ -159,9 +195,9 @@ final class LearnRun {
         }
         int size = json.getAsJsonArray("syscalls").size();
         Path target = opts.save;
-        if (target == null && prompter != null && result.interrupted() == 0) {
+        if (target == null && prompter != null && line != null && result.interrupted() == 0) {
             Path suggested = Path.of(Path.of(command.get(0)).getFileName() + ".json");
-            if (prompter.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + suggested + "?")) {
+            if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + suggested + "?")) {
                 target = suggested;
             }
         }

@@ -47,8 +47,9 @@ final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--save", paramLabel = "FILE", description = "While learning, write the learned allowlist here.")
     Path save;
 
-    @Option(names = "--ui", paramLabel = "line|auto", defaultValue = "line",
-            description = "How to ask while learning (default: ${DEFAULT-VALUE}; the screen UI is not built yet).")
+    @Option(names = "--ui", paramLabel = "auto|screen|line", defaultValue = "auto",
+            description = "How to ask while learning: a full-screen session, or a line prompt (default: "
+                    + "${DEFAULT-VALUE}: the screen on a capable terminal, else the line prompt; no terminal: no UI).")
     String ui;
 
     @Option(names = "--into", paramLabel = "FILE", description = "While learning: use FILE as the base policy and "

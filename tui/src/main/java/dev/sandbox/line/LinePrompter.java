@@ -131,7 +131,8 @@ public final class LinePrompter implements Prompter {
         }
     }
 
-    static Answer answer(int key) {
+    /** The answer a key gives; shared by the line prompt and the screen's modal. */
+    public static Answer answer(int key) {
         return switch (key) {
             case 'y' -> Answer.ALLOW_ALWAYS;
             case 'o' -> Answer.ALLOW_ONCE;
@@ -146,7 +147,7 @@ public final class LinePrompter implements Prompter {
         };
     }
 
-    static String describe(Answer a) {
+    public static String describe(Answer a) {
         return switch (a) {
             case ALLOW_ALWAYS -> "allowed, and remembered for this session";
             case ALLOW_ONCE -> "allowed this once";

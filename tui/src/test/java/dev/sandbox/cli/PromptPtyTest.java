@@ -28,7 +28,7 @@ class PromptPtyTest {
     void yes() throws Exception {
         Path dir = tmp.resolve("made");
         Path saved = tmp.resolve("saved.json");
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp), "--save",
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "line", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp), "--save",
                 saved.toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
             String screen = t.await(s -> s.contains("y allow always"), 30);
             assertTrue(screen.contains("[DYNAMIC] unknown syscall mkdir (83) from pid"), screen);
@@ -46,7 +46,7 @@ class PromptPtyTest {
     void no() throws Exception {
         Path dir = tmp.resolve("refused");
         Path saved = tmp.resolve("saved.json");
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp), "--save",
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "line", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp), "--save",
                 saved.toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
             t.await(s -> s.contains("y allow always"), 30);
             t.keys("\r");
@@ -64,7 +64,7 @@ class PromptPtyTest {
     @DisplayName("one 'this executable' answer covers 8 threads asking at once")
     void executableScope() throws Exception {
         Path dir = tmp.resolve("t");
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp),
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "line", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp),
                 "--save", tmp.resolve("s.json").toString(), "--exec", Probes.path("threads_mkdir"), "8",
                 dir.toString())) {
             t.await(s -> s.contains("y allow always"), 30);
@@ -80,10 +80,30 @@ class PromptPtyTest {
     }
 
     @Test
+    @DisplayName("screen mode: the modal appears for an unknown syscall, a key answers it, the policy records it")
+    void screenMode() throws Exception {
+        Path dir = tmp.resolve("made");
+        Path saved = tmp.resolve("saved.json");
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "screen", "--policy",
+                LearnerLiveTest.baseWithoutMkdir(tmp), "--save", saved.toString(), "--exec", Probes.path("mkdir"),
+                dir.toString())) {
+            String screen = t.await(s -> s.contains("unknown syscall mkdir (83)"), 30);
+            assertTrue(screen.contains("sandbox learning: " + Probes.path("mkdir")), screen);
+            assertTrue(screen.contains("file, low risk: create a directory"), screen);
+            assertTrue(screen.matches("(?s).*\\[#+ *\\] \\d+s.*"), "countdown bar: " + screen);
+            assertTrue(screen.contains("y allow always"), screen);
+            t.keys("y");
+            assertEquals(0, t.exitStatus(30));
+        }
+        assertTrue(Files.isDirectory(dir));
+        assertTrue(Files.readString(saved).contains("\"mkdir\""));
+    }
+
+    @Test
     @DisplayName("no answer with --timeout 1 blocks after about a second")
     void timeout() throws Exception {
         Path dir = tmp.resolve("late");
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--timeout", "1", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp),
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "line", "--timeout", "1", "--policy", LearnerLiveTest.baseWithoutMkdir(tmp),
                 "--save", tmp.resolve("s.json").toString(), "--exec", Probes.path("mkdir"), dir.toString())) {
             t.await(s -> s.contains("[DYNAMIC]"), 30);
             long start = System.nanoTime();
