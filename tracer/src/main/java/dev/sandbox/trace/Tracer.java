@@ -92,6 +92,8 @@ public final class Tracer {
     private final Decoder decoder = new Decoder();
 
     private int stdinFd = -1;
+    /** How many tasks the feed was last told about; the tree is recounted only when that changes. */
+    private int fedTasks = -1;
     private Feed feed;
     private int stdoutFd = -1;
     private int stderrFd = -1;
@@ -141,7 +143,8 @@ public final class Tracer {
     public interface Feed {
         void syscall(int pid, String executable, String call, Decision decision);
 
-        void tasks(int count);
+        /** The traced tree changed: {@code processes} thread groups, {@code threads} tasks, first pid {@code root}. */
+        void tasks(int root, int processes, int threads);
     }
 
     /** Call before {@link #run}. */
@@ -427,7 +430,10 @@ public final class Tracer {
         if (feed != null) {
             feed.syscall(task.tid, task.exe, decoder.decode(task.tid, call)
                     + (call.arch() != Arch.X86_64 ? " [" + call.arch().label() + "]" : ""), d);
-            feed.tasks(tasks.size());
+            if (tasks.size() != fedTasks) {
+                fedTasks = tasks.size();
+                feed.tasks(mainPid, (int) tasks.values().stream().mapToInt(Task::tgid).distinct().count(), fedTasks);
+            }
         }
         if (options.verbose()) {
             trace.accept("[TRACE] " + task.tid + " " + decoder.decode(task.tid, call)

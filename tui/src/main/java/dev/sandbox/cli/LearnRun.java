@@ -268,10 +268,6 @@ final class LearnRun {
     }
 
     private static String version() {
-        try {
-            return new Version().getVersion()[0].split(" ")[1];
-        } catch (Exception e) {
-            return "unknown";
-        }
+        return Version.text();
     }
 }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "sandbox", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        subcommands = {VerifyCommand.class, PolicyCommand.class, EditCommand.class, CompletionCommand.class},
+        subcommands = {VerifyCommand.class, PolicyCommand.class, EditCommand.class, CompletionCommand.class,
+            ManCommand.class},
         sortOptions = false,
         customSynopsis = "sandbox [OPTIONS] --exec PROGRAM [ARGS...]",
         description = {

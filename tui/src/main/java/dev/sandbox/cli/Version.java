@@ -6,6 +6,15 @@ import picocli.CommandLine.IVersionProvider;
 
 /** The version the build stamped into sandbox-version.properties. */
 final class Version implements IVersionProvider {
+    /** "0.1.0" */
+    static String text() {
+        try {
+            return new Version().getVersion()[0].split(" ")[1];
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+
     @Override
     public String[] getVersion() throws Exception {
         Properties p = new Properties();

@@ -56,7 +56,7 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
     private final AtomicLong allowed = new AtomicLong();
     private final AtomicLong blocked = new AtomicLong();
     private final AtomicLong prompts = new AtomicLong();
-    private volatile int taskCount;
+    private volatile String tree = "starting";
     private volatile Question question;
     private volatile boolean confirmQuit;
     private volatile boolean running = true;
@@ -99,8 +99,9 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
     }
 
     @Override
-    public void tasks(int count) {
-        taskCount = count;
+    public void tasks(int root, int processes, int threads) {
+        tree = "pid " + root + ": " + processes + " process" + (processes == 1 ? "" : "es") + ", " + threads
+                + " task" + (threads == 1 ? "" : "s");
     }
 
     @Override
@@ -201,7 +202,10 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
     }
 
     private void draw() throws IOException {
-        screen.doResizeIfNecessary();
+        TerminalSize resized = screen.doResizeIfNecessary();
+        if (resized != null) {
+            pty.resize(Math.max(4, resized.getRows() / 3), Math.max(20, resized.getColumns()));
+        }
         TerminalSize size = screen.getTerminalSize();
         int cols = size.getColumns();
         int rows = size.getRows();
@@ -210,7 +214,7 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
         g.enableModifiers(SGR.REVERSE);
         g.putString(0, 0, pad(" sandbox learning: " + command, cols));
         g.disableModifiers(SGR.REVERSE);
-        g.putString(0, 1, pad(" tasks " + taskCount + "  syscalls " + seen.get() + "  allowed " + allowed.get()
+        g.putString(0, 1, pad(" " + tree + "  syscalls " + seen.get() + "  allowed " + allowed.get()
                 + "  blocked " + blocked.get() + "  questions " + prompts.get() + "  feed: "
                 + filter.name().toLowerCase(java.util.Locale.ROOT), cols));
         int outRows = Math.max(3, rows / 3);

@@ -118,4 +118,17 @@ class PolicyToolsTest {
             assertTrue(r.out().contains(word), word);
         }
     }
+
+    @Test
+    @DisplayName("the man page is roff generated from the command model: every option and subcommand is in it")
+    void manPage() {
+        SandboxRun r = run("man");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().startsWith(".TH SANDBOX 1 "), r.out());
+        for (String word : new String[] {".SH SYNOPSIS", ".SH OPTIONS", ".SH EXIT STATUS", "\\-\\-trace\\-block\\-dynamic",
+            "\\-\\-on\\-unknown", "\\-\\-ceiling", "SANDBOX VERIFY", "SANDBOX POLICY", "sandbox policy merge",
+            "SANDBOX EDIT"}) {
+            assertTrue(r.out().contains(word), word + " missing");
+        }
+    }
 }

@@ -57,10 +57,10 @@ class LearnScreenTest {
             ls.syscall(42, "/bin/probe", "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY)",
                     Decision.of(Verdict.ALLOW, Source.BASE_POLICY));
             ls.syscall(42, "/bin/probe", "ptrace(0, 0, NULL, NULL)", Decision.of(Verdict.BLOCK, Source.CEILING));
-            ls.tasks(3);
+            ls.tasks(42, 2, 3);
             String s = await(terminal, x -> x.contains("ptrace("));
             assertTrue(s.contains("sandbox learning: /bin/probe arg"), s);
-            assertTrue(s.contains("tasks 3  syscalls 2  allowed 1  blocked 1  questions 0  feed: all"), s);
+            assertTrue(s.contains("pid 42: 2 processes, 3 tasks  syscalls 2  allowed 1  blocked 1  questions 0  feed: all"), s);
             assertTrue(s.contains(" 42 openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY) = ALLOWED (base policy)"), s);
 
             Prompter.Question q = new Prompter.Question(new SyscallRef(Arch.X86_64, "keyctl"), 250, 42, 42,
