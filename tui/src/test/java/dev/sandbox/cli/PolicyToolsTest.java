@@ -131,4 +131,13 @@ class PolicyToolsTest {
             assertTrue(r.out().contains(word), word + " missing");
         }
     }
+
+    @Test
+    @DisplayName("edit without a terminal refuses with a sentence instead of hanging")
+    void editNeedsTerminal() throws IOException {
+        SandboxRun r = run("edit", a());
+        assertEquals(125, r.exit(), r::toString);
+        assertEquals("sandbox: edit needs a terminal (stdin and stdout); use 'sandbox policy show|check|diff|merge' "
+                + "in scripts\n", r.err());
+    }
 }

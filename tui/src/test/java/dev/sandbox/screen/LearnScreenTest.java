@@ -58,7 +58,8 @@ class LearnScreenTest {
                     Decision.of(Verdict.ALLOW, Source.BASE_POLICY));
             ls.syscall(42, "/bin/probe", "ptrace(0, 0, NULL, NULL)", Decision.of(Verdict.BLOCK, Source.CEILING));
             ls.tasks(42, 2, 3);
-            String s = await(terminal, x -> x.contains("ptrace("));
+            // a frame reaches the virtual terminal piece by piece: wait for its last line
+            String s = await(terminal, x -> x.contains("ptrace(") && x.contains("f feed filter  q end the session"));
             assertTrue(s.contains("sandbox learning: /bin/probe arg"), s);
             assertTrue(s.contains("pid 42: 2 processes, 3 tasks  syscalls 2  allowed 1  blocked 1  questions 0  feed: all"), s);
             assertTrue(s.contains(" 42 openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY) = ALLOWED (base policy)"), s);
@@ -66,7 +67,8 @@ class LearnScreenTest {
             Prompter.Question q = new Prompter.Question(new SyscallRef(Arch.X86_64, "keyctl"), 250, 42, 42,
                     "/bin/probe", "keyctl(0x270f, 0x0, 0x0)", Duration.ofSeconds(30));
             CompletableFuture<Prompter.Answer> answer = CompletableFuture.supplyAsync(() -> ls.ask(q));
-            s = await(terminal, x -> x.contains("unknown syscall keyctl (250) from pid 42"));
+            s = await(terminal, x -> x.contains("unknown syscall keyctl (250) from pid 42")
+                    && x.contains("P/E block process/exe  k kill") && x.contains("f feed filter"));
             assertTrue(s.contains("security, high risk: manipulate the kernel keyring"), s);
             assertTrue(s.matches("(?s).*\\[#+ *\\] (30|29)s.*"), s);
             assertTrue(s.contains("y allow always  o once  p process  e executable  n block once"), s);

@@ -146,4 +146,23 @@ class PolicyEditorTest {
         assertFalse(editor.handle(new KeyStroke('n', false, false)));
         assertEquals(before, Files.readString(file));
     }
+
+    @Test
+    @DisplayName("a policy saved by the editor is one the enforcer runs: minimal.json plus getpid runs the probe")
+    void savedPolicyRuns() throws IOException {
+        Path minimal = tmp.resolve("minimal.json");
+        Files.copy(dev.sandbox.testing.Probes.root().resolve("policies/minimal.json"), minimal);
+        PolicyLoader loader = new PolicyLoader(w -> { });
+        PolicyEditor ed = new PolicyEditor(new EditorModel(loader.load(minimal), null), minimal, screen);
+        for (char c : "agetpid".toCharArray()) {
+            ed.handle(new KeyStroke(c, false, false));
+        }
+        ed.handle(new KeyStroke(KeyType.Enter));
+        ed.handle(new KeyStroke('s', false, false));
+        assertTrue(loader.load(minimal).syscalls().toString().contains("getpid"));
+        dev.sandbox.cli.SandboxRun r = dev.sandbox.cli.SandboxRun.run("--policy", minimal.toString(), "--exec",
+                dev.sandbox.testing.Probes.path("static_hello"));
+        assertEquals("hello from a static program\n", r.out(), r::toString);
+        assertEquals(0, r.exit());
+    }
 }
