@@ -264,7 +264,7 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
         Prompter.Question q = open.q();
         SyscallKnowledge.Entry kb = SyscallKnowledge.of(q.syscall().name());
         int w = Math.min(cols - 4, 100);
-        int h = 10;
+        int h = 11;
         int x = (cols - w) / 2;
         int y = Math.max(0, (rows - h) / 2);
         g.setBackgroundColor(TextColor.ANSI.BLUE);
@@ -287,8 +287,8 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
         int bar = (int) ((w - 14) * left / Math.max(1, total));
         g.putString(x + 2, y + 6, pad("[" + "#".repeat(bar) + " ".repeat(Math.max(0, w - 14 - bar)) + "] "
                 + (left / 1_000_000_000L + 1) + "s", w - 4));
-        g.putString(x + 2, y + 8, pad("y allow always  o once  p process  e executable  n block once  b block always"
-                + "  P/E block process/exe  k kill", w - 4));
+        g.putString(x + 2, y + 8, pad("allow: y always  o once  p this process  e this executable", w - 4));
+        g.putString(x + 2, y + 9, pad("block: n once  b always  P this process  E this executable     k kill", w - 4));
         g.setBackgroundColor(TextColor.ANSI.DEFAULT);
         g.setForegroundColor(TextColor.ANSI.DEFAULT);
     }

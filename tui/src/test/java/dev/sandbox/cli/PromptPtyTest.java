@@ -87,11 +87,13 @@ class PromptPtyTest {
         try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "screen", "--policy",
                 LearnerLiveTest.baseWithoutMkdir(tmp), "--save", saved.toString(), "--exec", Probes.path("mkdir"),
                 dir.toString())) {
-            String screen = t.await(s -> s.contains("unknown syscall mkdir (83)"), 30);
+            // a frame reaches the terminal piece by piece: wait for the modal's last line and the screen's
+            String screen = t.await(s -> s.contains("unknown syscall mkdir (83)") && s.contains("E this executable")
+                    && s.contains("f feed filter"), 30);
             assertTrue(screen.contains("sandbox learning: " + Probes.path("mkdir")), screen);
             assertTrue(screen.contains("file, low risk: create a directory"), screen);
             assertTrue(screen.matches("(?s).*\\[#+ *\\] \\d+s.*"), "countdown bar: " + screen);
-            assertTrue(screen.contains("y allow always"), screen);
+            assertTrue(screen.contains("allow: y always"), screen);
             t.keys("y");
             assertEquals(0, t.exitStatus(30));
         }

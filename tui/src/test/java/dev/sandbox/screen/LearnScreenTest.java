@@ -68,10 +68,10 @@ class LearnScreenTest {
                     "/bin/probe", "keyctl(0x270f, 0x0, 0x0)", Duration.ofSeconds(30));
             CompletableFuture<Prompter.Answer> answer = CompletableFuture.supplyAsync(() -> ls.ask(q));
             s = await(terminal, x -> x.contains("unknown syscall keyctl (250) from pid 42")
-                    && x.contains("P/E block process/exe  k kill") && x.contains("f feed filter"));
+                    && x.contains("E this executable     k kill") && x.contains("f feed filter"));
             assertTrue(s.contains("security, high risk: manipulate the kernel keyring"), s);
             assertTrue(s.matches("(?s).*\\[#+ *\\] (30|29)s.*"), s);
-            assertTrue(s.contains("y allow always  o once  p process  e executable  n block once"), s);
+            assertTrue(s.contains("allow: y always  o once  p this process  e this executable"), s);
             terminal.addInput(new KeyStroke('\n', false, false));
             terminal.addInput(new KeyStroke('E', false, false));
             assertEquals(Prompter.Answer.BLOCK_EXECUTABLE, answer.get(10, TimeUnit.SECONDS));
