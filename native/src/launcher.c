@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -193,6 +194,15 @@ int main(int argc, char **argv)
             if (rec.len == 0 || payload[rec.len - 1] != '\0')
                 fail(rec.kind, index, EINVAL);
             if (chdir((const char *)payload) != 0)
+                fail(rec.kind, index, errno);
+            break;
+
+        case STEP_SETSID_CTTY:
+            /* A new session has no controlling terminal; stdin (a pty the sandbox opened) becomes it, so the
+             * program's ^C, job control and /dev/tty work as on a real terminal. */
+            if (setsid() < 0)
+                fail(rec.kind, index, errno);
+            if (ioctl(0, TIOCSCTTY, 0) != 0)
                 fail(rec.kind, index, errno);
             break;
 

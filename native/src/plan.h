@@ -35,6 +35,7 @@ enum step_kind {
     STEP_PARENT_DEATH   = 5, /* prctl(PR_SET_PDEATHSIG, payload u32 signal); payload u32 #2: expected parent pid */
     STEP_EXEC           = 6, /* execve(path, argv, environ); payload: path NUL argv0 NUL argv1 NUL ... */
     STEP_CHDIR          = 7, /* chdir(payload), a NUL-terminated path */
+    STEP_SETSID_CTTY    = 8, /* setsid(), then make fd 0 (a terminal) the controlling terminal: TIOCSCTTY */
 };
 
 struct plan_header {

@@ -9,7 +9,8 @@ public enum StepKind {
     STEP_CLOSE_FROM(4, "closing inherited file descriptors"),
     STEP_PARENT_DEATH(5, "prctl(PR_SET_PDEATHSIG)"),
     STEP_EXEC(6, "execve"),
-    STEP_CHDIR(7, "changing to the working directory");
+    STEP_CHDIR(7, "changing to the working directory"),
+    STEP_SETSID_CTTY(8, "taking the pseudo-terminal as controlling terminal");
 
     private final int number;
     private final String what;

@@ -221,6 +221,9 @@ public final class Tracer {
         if (options.cwd() != null && !options.cwd().equals(cwd)) {
             plan.chdir(options.cwd());
         }
+        if (stdinFd >= 0 && stdinFd == stdoutFd) {
+            plan.controllingTerminal();
+        }
         if (options.fast()) {
             plan.noNewPrivs().seccompFilter(new FilterCompiler().compileTrap(options.base(), SCMP_ACT_TRACE), 0);
         }

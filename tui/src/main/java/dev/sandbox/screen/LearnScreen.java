@@ -59,6 +59,8 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
     private volatile String tree = "starting";
     private volatile Question question;
     private volatile boolean confirmQuit;
+    /** Tab switches the keyboard between the sandbox's keys and the program's terminal. */
+    private volatile boolean programFocus;
     private volatile boolean running = true;
     private Filter filter = Filter.ALL;
     private final Thread ui;
@@ -180,6 +182,14 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
             }
             return;
         }
+        if (k.getKeyType() == KeyType.Tab) {
+            programFocus = !programFocus;
+            return;
+        }
+        if (programFocus) {
+            toProgram(k);
+            return;
+        }
         if (c == null) {
             return;
         }
@@ -187,6 +197,31 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
             case 'f' -> filter = Filter.values()[(filter.ordinal() + 1) % Filter.values().length];
             case 'q' -> confirmQuit = true;
             default -> { }
+        }
+    }
+
+    /** With the program pane focused, keys are typed into the program's terminal, as a terminal would send them. */
+    private void toProgram(KeyStroke k) {
+        String bytes = switch (k.getKeyType()) {
+            case Character -> k.isCtrlDown() && Character.isLetter(k.getCharacter())
+                    ? String.valueOf((char) (Character.toLowerCase(k.getCharacter()) - 'a' + 1))
+                    : String.valueOf(k.getCharacter());
+            case Enter -> "\r";
+            case Backspace -> "\u007f";
+            case Escape -> "\u001b";
+            case ArrowUp -> "\u001b[A";
+            case ArrowDown -> "\u001b[B";
+            case ArrowRight -> "\u001b[C";
+            case ArrowLeft -> "\u001b[D";
+            default -> "";
+        };
+        if (!bytes.isEmpty()) {
+            byte[] b = bytes.getBytes(StandardCharsets.UTF_8);
+            try {
+                LibC.write(pty.master, b, b.length);
+            } catch (LastErrorException e) {
+                // the program is gone
+            }
         }
     }
 
@@ -231,7 +266,8 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
         g.setForegroundColor(TextColor.ANSI.DEFAULT);
         int outTop = feedTop + feedRows;
         g.enableModifiers(SGR.BOLD);
-        g.putString(0, outTop, pad("-- program output " + "-".repeat(Math.max(0, cols - 19)), cols));
+        String title = programFocus ? "-- program (keys go here) " : "-- program output ";
+        g.putString(0, outTop, pad(title + "-".repeat(Math.max(0, cols - title.length())), cols));
         g.disableModifiers(SGR.BOLD);
         String[] out;
         synchronized (output) {
@@ -243,7 +279,8 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
         }
         g.enableModifiers(SGR.BOLD);
         g.putString(0, rows - 1, pad(confirmQuit ? "end the session? the program is killed and the policy saved "
-                + "(with --save): y / any other key" : "f feed filter  q end the session", cols));
+                + "(with --save): y / any other key" : programFocus ? "typing into the program; Tab: back to the "
+                + "sandbox's keys" : "f feed filter  q end the session  Tab type into the program", cols));
         g.disableModifiers(SGR.BOLD);
         Question open = question;
         if (open != null) {

@@ -102,6 +102,24 @@ class PromptPtyTest {
     }
 
     @Test
+    @DisplayName("screen mode: the program runs on its own terminal; Tab sends keys to it, ^D ends its input")
+    void screenTyping() throws Exception {
+        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "screen", "--policy",
+                LearnerLiveTest.baseWithoutMkdir(tmp), "--save", tmp.resolve("s.json").toString(), "--exec",
+                "/bin/cat")) {
+            t.await(s -> s.contains("Tab type into the program"), 30);
+            t.press("Tab");
+            t.await(s -> s.contains("-- program (keys go here)"), 10);
+            t.keys("typed through the pty");
+            t.press("Enter");
+            // the pty echoes the line, then cat prints it: twice
+            t.await(s -> s.lines().filter(l -> l.equals("typed through the pty")).count() == 2, 10);
+            t.press("C-d");
+            assertEquals(0, t.exitStatus(30));
+        }
+    }
+
+    @Test
     @DisplayName("no answer with --timeout 1 blocks after about a second")
     void timeout() throws Exception {
         Path dir = tmp.resolve("late");

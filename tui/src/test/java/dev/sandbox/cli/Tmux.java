@@ -68,6 +68,11 @@ final class Tmux implements AutoCloseable {
         return s;
     }
 
+    /** A named key as tmux spells it: Tab, Enter, C-d. */
+    void press(String key) throws IOException, InterruptedException {
+        tmux("send-keys", "-t", session, key);
+    }
+
     void keys(String keys) throws IOException, InterruptedException {
         tmux("send-keys", "-t", session, "-l", keys);
     }
