@@ -30,7 +30,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code sandbox policy show|check|diff|merge}: non-interactive, scriptable, stable output. "Dangerous" means high
@@ -41,17 +40,10 @@ import picocli.CommandLine.ParentCommand;
         subcommands = {PolicyCommand.Show.class, PolicyCommand.Check.class, PolicyCommand.Diff.class,
             PolicyCommand.Merge.class})
 final class PolicyCommand implements Callable<Integer> {
-    @ParentCommand
-    SandboxCommand parent;
-
     @Override
     public Integer call() {
         throw new SandboxException("policy needs a subcommand: show, check, diff or merge (try 'sandbox policy "
                 + "--help')", ExitCodes.REFUSED);
-    }
-
-    PrintStream err() {
-        return parent.err();
     }
 
     static Policy load(String arg, List<String> warnings) {
@@ -74,9 +66,6 @@ final class PolicyCommand implements Callable<Integer> {
     static final class Show implements Callable<Integer> {
         @Parameters(paramLabel = "POLICY")
         String policy;
-
-        @ParentCommand
-        PolicyCommand parent;
 
         @Override
         public Integer call() {
@@ -154,9 +143,6 @@ final class PolicyCommand implements Callable<Integer> {
         @Option(names = "--strict", description = "Exit 1 when there are warnings.")
         boolean strict;
 
-        @ParentCommand
-        PolicyCommand parent;
-
         @Override
         public Integer call() {
             List<String> warnings = new ArrayList<>();
@@ -187,9 +173,6 @@ final class PolicyCommand implements Callable<Integer> {
 
         @Parameters(index = "1", paramLabel = "B")
         String b;
-
-        @ParentCommand
-        PolicyCommand parent;
 
         @Override
         public Integer call() {
@@ -260,9 +243,6 @@ final class PolicyCommand implements Callable<Integer> {
 
         @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT")
         Path output;
-
-        @ParentCommand
-        PolicyCommand parent;
 
         @Override
         public Integer call() throws IOException {

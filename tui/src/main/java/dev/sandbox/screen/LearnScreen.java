@@ -247,9 +247,9 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
         screen.clear();
         TextGraphics g = screen.newTextGraphics();
         g.enableModifiers(SGR.REVERSE);
-        g.putString(0, 0, pad(" sandbox learning: " + command, cols));
+        g.putString(0, 0, Rows.pad(" sandbox learning: " + command, cols));
         g.disableModifiers(SGR.REVERSE);
-        g.putString(0, 1, pad(" " + tree + "  syscalls " + seen.get() + "  allowed " + allowed.get()
+        g.putString(0, 1, Rows.pad(" " + tree + "  syscalls " + seen.get() + "  allowed " + allowed.get()
                 + "  blocked " + blocked.get() + "  questions " + prompts.get() + "  feed: "
                 + filter.name().toLowerCase(java.util.Locale.ROOT), cols));
         int outRows = Math.max(3, rows / 3);
@@ -261,13 +261,13 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
             Line l = lines[i];
             g.setForegroundColor(l.verdict() != Verdict.ALLOW ? TextColor.ANSI.RED
                     : l.high() ? TextColor.ANSI.YELLOW : l.unknown() ? TextColor.ANSI.CYAN : TextColor.ANSI.DEFAULT);
-            g.putString(0, feedTop + i - from, pad(" " + l.text(), cols));
+            g.putString(0, feedTop + i - from, Rows.pad(" " + l.text(), cols));
         }
         g.setForegroundColor(TextColor.ANSI.DEFAULT);
         int outTop = feedTop + feedRows;
         g.enableModifiers(SGR.BOLD);
         String title = programFocus ? "-- program (keys go here) " : "-- program output ";
-        g.putString(0, outTop, pad(title + "-".repeat(Math.max(0, cols - title.length())), cols));
+        g.putString(0, outTop, Rows.pad(title + "-".repeat(Math.max(0, cols - title.length())), cols));
         g.disableModifiers(SGR.BOLD);
         String[] out;
         synchronized (output) {
@@ -275,10 +275,10 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
         }
         int outFrom = Math.max(0, out.length - (outRows - 1));
         for (int i = outFrom; i < out.length; i++) {
-            g.putString(0, outTop + 1 + i - outFrom, pad(out[i], cols));
+            g.putString(0, outTop + 1 + i - outFrom, Rows.pad(out[i], cols));
         }
         g.enableModifiers(SGR.BOLD);
-        g.putString(0, rows - 1, pad(confirmQuit ? "end the session? the program is killed and the policy saved "
+        g.putString(0, rows - 1, Rows.pad(confirmQuit ? "end the session? the program is killed and the policy saved "
                 + "(with --save): y / any other key" : programFocus ? "typing into the program; Tab: back to the "
                 + "sandbox's keys" : "f feed filter  q end the session  Tab type into the program", cols));
         g.disableModifiers(SGR.BOLD);
@@ -310,22 +310,22 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
             g.putString(x, y + i, " ".repeat(w));
         }
         g.enableModifiers(SGR.BOLD);
-        g.putString(x + 2, y, pad("unknown syscall " + q.syscall() + " (" + q.nr() + ") from pid " + q.pid(), w - 4));
+        g.putString(x + 2, y, Rows.pad("unknown syscall " + q.syscall() + " (" + q.nr() + ") from pid " + q.pid(), w - 4));
         g.disableModifiers(SGR.BOLD);
-        g.putString(x + 2, y + 2, pad(q.decoded(), w - 4));
-        g.putString(x + 2, y + 3, pad(q.executable(), w - 4));
+        g.putString(x + 2, y + 2, Rows.pad(q.decoded(), w - 4));
+        g.putString(x + 2, y + 3, Rows.pad(q.executable(), w - 4));
         if (kb.risk() == SyscallKnowledge.Risk.HIGH) {
             g.setForegroundColor(TextColor.ANSI.YELLOW);
         }
-        g.putString(x + 2, y + 4, pad(kb.category() + ", " + kb.risk().label() + " risk: " + kb.description(), w - 4));
+        g.putString(x + 2, y + 4, Rows.pad(kb.category() + ", " + kb.risk().label() + " risk: " + kb.description(), w - 4));
         g.setForegroundColor(TextColor.ANSI.WHITE);
         long total = q.timeout().toNanos();
         long left = Math.max(0, open.deadline() - System.nanoTime());
         int bar = (int) ((w - 14) * left / Math.max(1, total));
-        g.putString(x + 2, y + 6, pad("[" + "#".repeat(bar) + " ".repeat(Math.max(0, w - 14 - bar)) + "] "
+        g.putString(x + 2, y + 6, Rows.pad("[" + "#".repeat(bar) + " ".repeat(Math.max(0, w - 14 - bar)) + "] "
                 + (left / 1_000_000_000L + 1) + "s", w - 4));
-        g.putString(x + 2, y + 8, pad("allow: y always  o once  p this process  e this executable", w - 4));
-        g.putString(x + 2, y + 9, pad("block: n once  b always  P this process  E this executable     k kill", w - 4));
+        g.putString(x + 2, y + 8, Rows.pad("allow: y always  o once  p this process  e this executable", w - 4));
+        g.putString(x + 2, y + 9, Rows.pad("block: n once  b always  P this process  E this executable     k kill", w - 4));
         g.setBackgroundColor(TextColor.ANSI.DEFAULT);
         g.setForegroundColor(TextColor.ANSI.DEFAULT);
     }
@@ -377,10 +377,4 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
         pty.close();
     }
 
-    private static String pad(String s, int cols) {
-        if (cols <= 0) {
-            return "";
-        }
-        return s.length() >= cols ? s.substring(0, cols) : s + " ".repeat(cols - s.length());
-    }
 }

@@ -201,7 +201,7 @@ public final class PolicyEditor {
         screen.clear();
         TextGraphics g = screen.newTextGraphics();
         g.enableModifiers(SGR.REVERSE);
-        g.putString(0, 0, pad(" sandbox edit " + model.header(), cols));
+        g.putString(0, 0, Rows.pad(" sandbox edit " + model.header(), cols));
         g.disableModifiers(SGR.REVERSE);
         List<EditorModel.Row> visible = model.visible();
         int listRows = Math.max(1, rows - 3);
@@ -223,7 +223,7 @@ public final class PolicyEditor {
             if (top + i == cursor) {
                 g.enableModifiers(SGR.REVERSE);
             }
-            g.putString(0, 1 + i, pad(line, cols));
+            g.putString(0, 1 + i, Rows.pad(line, cols));
             g.disableModifiers(SGR.REVERSE);
             g.setForegroundColor(TextColor.ANSI.DEFAULT);
         }
@@ -232,9 +232,9 @@ public final class PolicyEditor {
             case ADD -> "add syscall (Tab completes): " + typed;
             default -> status;
         };
-        g.putString(0, rows - 2, pad(prompt, cols));
+        g.putString(0, rows - 2, Rows.pad(prompt, cols));
         g.enableModifiers(SGR.BOLD);
-        g.putString(0, rows - 1, pad("space toggle  / search  a add  m mode  c action"
+        g.putString(0, rows - 1, Rows.pad("space toggle  / search  a add  m mode  c action"
                 + (model.againstName() != null ? "  d differences" : "") + "  s save  q quit", cols));
         g.disableModifiers(SGR.BOLD);
         try {
@@ -244,12 +244,6 @@ public final class PolicyEditor {
         }
     }
 
-    private static String pad(String s, int cols) {
-        if (s.length() >= cols) {
-            return s.substring(0, Math.max(0, cols));
-        }
-        return s + " ".repeat(cols - s.length());
-    }
 
     private static String commonPrefix(List<String> options) {
         String p = options.get(0);
