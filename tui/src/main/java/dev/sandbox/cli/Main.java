@@ -27,6 +27,14 @@ public final class Main {
 
         SandboxCommand root = new SandboxCommand(command, err);
         CommandLine cl = new CommandLine(root);
+        if (split < 0) {
+            // Subcommands are registered only when no program is being run: picocli reflects over every
+            // registered command at start-up, and an --exec run (the one whose start-up matters) needs none.
+            for (Object sub : new Object[] {new VerifyCommand(), new PolicyCommand(), new EditCommand(),
+                new CompletionCommand(), new ManCommand()}) {
+                cl.addSubcommand(sub);
+            }
+        }
         cl.setOut(new java.io.PrintWriter(System.out, true));
         cl.setErr(new java.io.PrintWriter(err, true));
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -16,8 +16,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "sandbox", mixinStandardHelpOptions = true, versionProvider = Version.class,
-        subcommands = {VerifyCommand.class, PolicyCommand.class, EditCommand.class, CompletionCommand.class,
-            ManCommand.class},
         sortOptions = false,
         customSynopsis = "sandbox [OPTIONS] --exec PROGRAM [ARGS...]",
         description = {
