@@ -89,8 +89,16 @@ final class LearnRun {
                     base.syscalls().stream().filter(x -> !c.lists(x)).toList(), base.metadata());
         }
         JsonObject previous = previous(opts.save);
-        // Pinning makes each stop cheaper but puts every thread of the program on one CPU: worth it only when
-        // every syscall stops (full mode); in fast mode stops are rare and threads keep their parallelism.
+        AuditLog audit = null;
+        if (opts.audit != null) {
+            try {
+                audit = new AuditLog(opts.audit);
+            } catch (IOException e) {
+                throw new SandboxException("cannot open the audit file " + opts.audit + ": " + e.getMessage(),
+                        ExitCodes.REFUSED);
+            }
+        }
+        // Everything that can refuse has been checked: only now may the screen take over the terminal.
         boolean terminal = LibC.isatty(0) == 1 && LibC.isatty(1) == 1;
         String term = System.getenv("TERM");
         boolean capable = terminal && term != null && !term.isEmpty() && !term.equals("dumb");
@@ -116,15 +124,8 @@ final class LearnRun {
         Prompter prompter = onUnknown != OnUnknown.ASK ? null : learnScreen != null ? learnScreen : line;
         Decider decider = new Decider(base, ceiling, onUnknown, prompter, say);
         LearnedPolicy learned = new LearnedPolicy();
-        AuditLog audit = null;
-        if (opts.audit != null) {
-            try {
-                audit = new AuditLog(opts.audit);
-            } catch (IOException e) {
-                throw new SandboxException("cannot open the audit file " + opts.audit + ": " + e.getMessage(),
-                        ExitCodes.REFUSED);
-            }
-        }
+        // Pinning makes each stop cheaper but puts every thread of the program on one CPU: worth it only when
+        // every syscall stops (full mode); in fast mode stops are rare and threads keep their parallelism.
         Tracer tracer = new Tracer(Launcher.installed(),
                 new Tracer.Options(filterBase, Duration.ofSeconds(opts.timeout), fast, !opts.noPin && !fast,
                         opts.verbose),
