@@ -98,6 +98,7 @@ final class LearnRun {
                         ExitCodes.REFUSED);
             }
         }
+        Launcher launcher = Launcher.installed();
         // Everything that can refuse has been checked: only now may the screen take over the terminal.
         boolean terminal = LibC.isatty(0) == 1 && LibC.isatty(1) == 1;
         String term = System.getenv("TERM");
@@ -126,7 +127,7 @@ final class LearnRun {
         LearnedPolicy learned = new LearnedPolicy();
         // Pinning makes each stop cheaper but puts every thread of the program on one CPU: worth it only when
         // every syscall stops (full mode); in fast mode stops are rare and threads keep their parallelism.
-        Tracer tracer = new Tracer(Launcher.installed(),
+        Tracer tracer = new Tracer(launcher,
                 new Tracer.Options(filterBase, Duration.ofSeconds(opts.timeout), fast, !opts.noPin && !fast,
                         opts.verbose),
                 decider, prompter, learned, text -> err.println(text), audit);
