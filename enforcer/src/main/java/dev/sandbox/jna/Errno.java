@@ -23,8 +23,6 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ETXTBSY = 26;
     public static final int EPIPE = 32;
-    /** /dev/kmsg answers EPIPE when the record we were about to read was overwritten. */
-    public static final int EPIPE_OVERWRITTEN = EPIPE;
     public static final int ENOSYS = 38;
     public static final int ELOOP = 40;
     public static final int ENAMETOOLONG = 36;

@@ -66,10 +66,6 @@ public final class Launcher {
             return pid;
         }
 
-        public LaunchPlan plan() {
-            return plan;
-        }
-
         /**
          * Blocks until the launcher has exec'd the program (EOF) or reported a failed step. Call it once; a traced
          * child must first be let run past its stop.

@@ -35,8 +35,8 @@ public final class SeccompLog {
                 try {
                     n = LibC.read(fd, buf, buf.length);
                 } catch (LastErrorException e) {
-                    if (e.getErrorCode() == dev.sandbox.jna.Errno.EPIPE_OVERWRITTEN) {
-                        continue; // a record was overwritten while we read: skip to the next one
+                    if (e.getErrorCode() == dev.sandbox.jna.Errno.EPIPE) {
+                        continue; // /dev/kmsg: a record was overwritten while we read; go on with the next
                     }
                     break; // EAGAIN: the end of the log
                 }

@@ -7,7 +7,6 @@ import dev.sandbox.error.SandboxException;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
 import dev.sandbox.launch.ExitStatus;
-import dev.sandbox.launch.LaunchFailure;
 import dev.sandbox.launch.LaunchPlan;
 import dev.sandbox.launch.Launcher;
 import dev.sandbox.launch.ProgramPath;
@@ -102,6 +101,8 @@ public final class Tracer {
     private ExitStatus mainStatus;
     private SyscallRef killedAt;
     private boolean killing;
+    /** The launcher has exec'd the program (its first PTRACE_EVENT_EXEC). */
+    private boolean started;
     /** A question stilled other tasks; they are resumed when it has been answered. */
     private boolean holding;
 
@@ -243,16 +244,11 @@ public final class Tracer {
         }
         if (mainStatus != null && !started && killedAt == null && interruptedBy == 0) {
             // The launcher ended before its execve: its error pipe says which step failed and why.
-            try {
-                child.awaitExec();
-            } catch (LaunchFailure e) {
-                throw e;
-            }
+            child.awaitExec();
         }
         return new Result(mainStatus, interruptedBy, killedAt);
     }
 
-    private boolean started;
 
     /** Waits for the launcher's SIGSTOP, then seizes it with every option set before the program's first instruction. */
     private void seize(Launcher.Child child) {
