@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/user.h>
 #include <sys/ptrace.h> /* glibc >= 2.34 names the kernel struct __ptrace_syscall_info */
 #include <sys/wait.h>
 #include <poll.h>
@@ -79,7 +81,10 @@ int main(void)
     SHOW("offsetof_ptrace_syscall_info_seccomp_nr", offsetof(struct __ptrace_syscall_info, seccomp.nr));
     SHOW("offsetof_ptrace_syscall_info_seccomp_args", offsetof(struct __ptrace_syscall_info, seccomp.args));
     SHOW("offsetof_ptrace_syscall_info_seccomp_ret_data", offsetof(struct __ptrace_syscall_info, seccomp.ret_data));
-    SHOW("ORIG_RAX_OFFSET", 8 * 15); /* offsetof(struct user_regs_struct, orig_rax) */
-    SHOW("RAX_OFFSET", 8 * 10);      /* offsetof(struct user_regs_struct, rax) */
+    SHOW("ORIG_RAX_OFFSET", offsetof(struct user_regs_struct, orig_rax));
+    SHOW("RAX_OFFSET", offsetof(struct user_regs_struct, rax));
+    SHOW("RDI_OFFSET", offsetof(struct user_regs_struct, rdi));
+    SHOW("RBX_OFFSET", offsetof(struct user_regs_struct, rbx));
+    SHOW("PR_SET_DUMPABLE", PR_SET_DUMPABLE);
     return 0;
 }

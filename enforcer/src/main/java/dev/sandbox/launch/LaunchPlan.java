@@ -20,6 +20,37 @@ public final class LaunchPlan {
     private record Step(StepKind kind, int flags, byte[] payload) {}
 
     private final List<Step> steps = new ArrayList<>();
+
+    /**
+     * The one order of steps for every run, enforced or learned, so both halves start the program the same way:
+     * close inherited fds, die with the sandbox, change directory, take the terminal (screen UI), stop for the
+     * tracer (learning), no new privileges, the filters (each stacked on the previous one), exec.
+     *
+     * @param cwd     the program's working directory, or null to keep ours
+     * @param traced  stop before the filters so the tracer can seize the launcher
+     * @param tty     make fd 0 (a terminal) the controlling terminal of a new session
+     * @param filters seccomp filters, installed in this order; none means no NO_NEW_PRIVS either
+     */
+    public static LaunchPlan forProgram(String cwd, boolean traced, boolean tty, List<BpfProgram> filters,
+            String path, List<String> argv, int sandboxPid, int deathSignal) {
+        LaunchPlan plan = new LaunchPlan().closeFrom(3).parentDeathSignal(deathSignal, sandboxPid);
+        if (cwd != null) {
+            plan.chdir(cwd);
+        }
+        if (tty) {
+            plan.controllingTerminal();
+        }
+        if (traced) {
+            plan.stopForTracer();
+        }
+        if (!filters.isEmpty()) {
+            plan.noNewPrivs();
+            for (BpfProgram f : filters) {
+                plan.seccompFilter(f, 0);
+            }
+        }
+        return plan.exec(path, argv);
+    }
     private String program;
     private List<String> argv;
 

@@ -66,15 +66,8 @@ public final class StaticRun {
                 + (policy.rules().isEmpty() ? "" : ", " + policy.rules().size() + " rules"));
         verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions");
 
-        LaunchPlan plan = new LaunchPlan()
-                .closeFrom(3)
-                .parentDeathSignal(LibC.SIGKILL, LibC.getpid());
-        if (cwd != null) {
-            plan.chdir(cwd);
-        }
-        plan.noNewPrivs()
-                .seccompFilter(bpf, 0)
-                .exec(path, command);
+        LaunchPlan plan = LaunchPlan.forProgram(cwd, false, false, java.util.List.of(bpf), path, command,
+                LibC.getpid(), LibC.SIGKILL);
         Capture out = stdout == null ? null : Capture.of(stdout, "stdout");
         Capture err = stderr == null ? null : Capture.of(stderr, "stderr");
         Launcher.Child child;

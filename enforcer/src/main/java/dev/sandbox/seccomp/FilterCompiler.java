@@ -213,7 +213,7 @@ public final class FilterCompiler {
         };
     }
 
-    private static byte[] export(Pointer ctx, boolean pfc) {
+    static byte[] export(Pointer ctx, boolean pfc) {
         int fd;
         try {
             fd = LibC.memfd_create(MEMFD_NAME, LibC.MFD_CLOEXEC);

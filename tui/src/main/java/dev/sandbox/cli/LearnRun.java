@@ -125,11 +125,11 @@ final class LearnRun {
         Prompter prompter = onUnknown != OnUnknown.ASK ? null : learnScreen != null ? learnScreen : line;
         Decider decider = new Decider(base, ceiling, onUnknown, prompter, say);
         LearnedPolicy learned = new LearnedPolicy();
-        // Pinning makes each stop cheaper but puts every thread of the program on one CPU: worth it only when
-        // every syscall stops (full mode); in fast mode stops are rare and threads keep their parallelism.
+        // Pinning makes each stop cheaper but the program then sees one CPU (nproc, sched_getaffinity) and may take
+        // another path than it will under the enforcer: only when asked for.
         Tracer tracer = new Tracer(launcher,
-                new Tracer.Options(filterBase, Duration.ofSeconds(opts.timeout), fast, !opts.noPin && !fast,
-                        opts.verbose),
+                new Tracer.Options(filterBase, Duration.ofSeconds(opts.timeout), fast, opts.pin, opts.verbose, null,
+                        ceiling),
                 decider, prompter, learned, text -> err.println(text), audit);
         tracerRef[0] = tracer;
         if (opts.verbose) {

@@ -78,9 +78,10 @@ final class SandboxCommand implements Callable<Integer> {
             + "allowlist (default: fast mode, where a seccomp filter stops only on syscalls the base does not allow).")
     boolean full;
 
-    @Option(names = "--no-pin", description = "While learning, do not keep the tracer and the program on one CPU "
-            + "(pinning makes each syscall stop several times cheaper).")
-    boolean noPin;
+    @Option(names = "--pin", description = "While learning, keep the tracer and the program on one CPU: each "
+            + "syscall stop is several times cheaper, but the program sees one CPU (nproc, sched_getaffinity) and may "
+            + "behave differently than it will under the enforcer.")
+    boolean pin;
 
     @Option(names = "--verbose", description = "Say what the sandbox does, on stderr (while learning: every "
             + "syscall and its decision).")

@@ -91,13 +91,12 @@ public final class LearnScreen implements Prompter, Tracer.Feed, AutoCloseable {
     // --- called on the tracer thread: queue only ---
 
     @Override
-    public void syscall(int pid, String executable, String call, Decision d) {
+    public void syscall(dev.sandbox.trace.Syscall call, Decision d) {
         seen.incrementAndGet();
         (d.verdict() == Verdict.ALLOW ? allowed : blocked).incrementAndGet();
         boolean unknown = d.source() != dev.sandbox.learn.Source.BASE_POLICY;
-        String name = call.contains("(") ? call.substring(0, call.indexOf('(')) : call;
-        boolean high = SyscallKnowledge.of(name).risk() == SyscallKnowledge.Risk.HIGH;
-        incoming.add(new Line(pid + " " + call + " = " + d.describe(), d.verdict(), unknown, high));
+        boolean high = SyscallKnowledge.of(call.ref().name()).risk() == SyscallKnowledge.Risk.HIGH;
+        incoming.add(new Line(call.tid() + " " + call.text() + " = " + d.describe(), d.verdict(), unknown, high));
     }
 
     @Override

@@ -8,6 +8,7 @@ import com.googlecode.lanterna.input.KeyStroke;
 import com.googlecode.lanterna.screen.TerminalScreen;
 import com.googlecode.lanterna.terminal.virtual.DefaultVirtualTerminal;
 import dev.sandbox.learn.Decision;
+import dev.sandbox.trace.Syscall;
 import dev.sandbox.learn.Source;
 import dev.sandbox.learn.Verdict;
 import dev.sandbox.policy.SyscallRef;
@@ -54,9 +55,10 @@ class LearnScreenTest {
         TerminalScreen screen = new TerminalScreen(terminal);
         screen.startScreen();
         try (LearnScreen ls = new LearnScreen(screen, "/bin/probe arg", sig -> { })) {
-            ls.syscall(42, "/bin/probe", "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY)",
-                    Decision.of(Verdict.ALLOW, Source.BASE_POLICY));
-            ls.syscall(42, "/bin/probe", "ptrace(0, 0, NULL, NULL)", Decision.of(Verdict.BLOCK, Source.CEILING));
+            ls.syscall(Syscall.decoded(42, "/bin/probe", SyscallRef.of(Arch.X86_64, 257), 257,
+                    "openat(AT_FDCWD, \"/etc/hosts\", O_RDONLY)"), Decision.of(Verdict.ALLOW, Source.BASE_POLICY));
+            ls.syscall(Syscall.decoded(42, "/bin/probe", SyscallRef.of(Arch.X86_64, 101), 101,
+                    "ptrace(0, 0, NULL, NULL)"), Decision.of(Verdict.BLOCK, Source.CEILING));
             ls.tasks(42, 2, 3);
             // a frame reaches the virtual terminal piece by piece: wait for its last line
             String s = await(terminal, x -> x.contains("ptrace(") && x.contains("f feed filter  q end the session"));
