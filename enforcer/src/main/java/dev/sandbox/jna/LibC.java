@@ -20,6 +20,10 @@ public final class LibC {
 
     // <fcntl.h> / <asm-generic/fcntl.h>
     public static final int O_RDONLY = 0;
+    public static final int AF_UNIX = 1;        // <sys/socket.h>
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_CLOEXEC = 02000000;
+    public static final long SYS_landlock_create_ruleset = 444; // <asm/unistd_64.h>
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
     // <fcntl.h> fcntl commands
@@ -81,6 +85,16 @@ public final class LibC {
     public static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
     public static native int kill(int pid, int sig) throws LastErrorException;
     public static native int getpid();
+    public static native int getuid();
+    public static native int getgid();
+    public static native int geteuid();
+    /** AF_UNIX socketpair: the launcher's STEP_SYNC channel. */
+    public static native int socketpair(int domain, int type, int protocol, int[] sv) throws LastErrorException;
+    /**
+     * syscall(2) is variadic; the three-argument calls made through it (landlock_create_ruleset) pass pointer,
+     * size and flags in registers exactly like this fixed signature on x86_64.
+     */
+    public static native long syscall(long number, Pointer arg0, long arg1, int arg2) throws LastErrorException;
     /** fcntl is variadic in C; every use here passes one int, which the x86_64 ABI passes like a fixed argument. */
     public static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 

@@ -22,6 +22,7 @@ public final class StaticRun {
     private final Launcher launcher;
     private final Consumer<String> verbose;
     private final Consumer<String> notice;
+    private dev.sandbox.isolation.Isolation isolation = dev.sandbox.isolation.Isolation.none();
 
     /**
      * @param verbose receives what the sandbox did, one line at a time (for --verbose; may discard)
@@ -31,6 +32,12 @@ public final class StaticRun {
         this.launcher = launcher;
         this.verbose = verbose;
         this.notice = notice;
+    }
+
+    /** Runs the program inside this isolation (namespaces, mounts, limits...); the default is none. */
+    public StaticRun isolation(dev.sandbox.isolation.Isolation isolation) {
+        this.isolation = isolation;
+        return this;
     }
 
     /** Runs {@code command} under {@code policy} and returns the exit code the sandbox should exit with. */
@@ -67,7 +74,12 @@ public final class StaticRun {
         verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions");
 
         LaunchPlan plan = LaunchPlan.forProgram(cwd, false, false, java.util.List.of(bpf), path, command,
-                LibC.getpid(), LibC.SIGKILL);
+                LibC.getpid(), LibC.SIGKILL, isolation);
+        plan.isolation().notes().forEach(verbose);
+        String gaps = plan.isolation().landlockGaps();
+        if (gaps != null) {
+            notice.accept(gaps);
+        }
         Capture out = stdout == null ? null : Capture.of(stdout, "stdout");
         Capture err = stderr == null ? null : Capture.of(stderr, "stderr");
         Launcher.Child child;
@@ -87,11 +99,16 @@ public final class StaticRun {
                 child.awaitExec();
             } catch (LaunchFailure e) {
                 waitFor(child.pid());
+                plan.isolation().finish();
                 throw e;
             }
             verbose.accept("started " + path + " as pid " + child.pid());
             ExitStatus status = waitFor(child.pid());
             verbose.accept("pid " + child.pid() + " " + status.describe());
+            String limit = IsolationSteps.limitNotice(plan.isolation().finish(), isolation, status);
+            if (limit != null) {
+                notice.accept(limit);
+            }
             String syscall = null;
             if (status.signaled() && status.signal() == LibC.SIGSYS) {
                 syscall = SeccompLog.killedSyscall(child.pid());

@@ -99,6 +99,7 @@ final class LearnRun {
             }
         }
         Launcher launcher = Launcher.installed();
+        dev.sandbox.isolation.Isolation isolation = opts.isolation();
         // Everything that can refuse has been checked: only now may the screen take over the terminal.
         boolean terminal = LibC.isatty(0) == 1 && LibC.isatty(1) == 1;
         String term = System.getenv("TERM");
@@ -132,6 +133,7 @@ final class LearnRun {
                         ceiling),
                 decider, prompter, learned, text -> err.println(text), audit);
         tracerRef[0] = tracer;
+        tracer.isolation(isolation);
         if (opts.verbose) {
             say.accept("learning " + command.get(0) + (base != null ? " with base policy " + base.source() : "")
                     + (fast ? " (fast mode: only syscalls outside the base allowlist stop)" : "")

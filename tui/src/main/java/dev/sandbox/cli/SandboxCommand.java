@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sandbox", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -87,6 +88,9 @@ final class SandboxCommand implements Callable<Integer> {
             + "syscall and its decision).")
     boolean verbose;
 
+    @Mixin
+    IsolationOptions isolation = new IsolationOptions();
+
     private final List<String> command;
     private final PrintStream err;
 
@@ -113,7 +117,13 @@ final class SandboxCommand implements Callable<Integer> {
             throw new SandboxException("nothing to enforce: give --policy FILE (or --trace-block-dynamic to learn "
                     + "one)", ExitCodes.REFUSED);
         }
-        return new StaticRun(Launcher.installed(), verboseSink, say).run(loadPolicy(say), command);
+        dev.sandbox.isolation.Isolation iso = isolation();
+        return new StaticRun(Launcher.installed(), verboseSink, say).isolation(iso).run(loadPolicy(say), command);
+    }
+
+    /** The isolation options over the profile's settings (none yet). */
+    dev.sandbox.isolation.Isolation isolation() {
+        return isolation.build(dev.sandbox.isolation.Isolation.none());
     }
 
     Policy loadPolicy(Consumer<String> say) {

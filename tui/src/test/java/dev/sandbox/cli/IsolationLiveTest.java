@@ -1,0 +1,272 @@
+package dev.sandbox.cli;
+
+import static dev.sandbox.cli.SandboxRun.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.sandbox.isolation.KernelFiles;
+import dev.sandbox.isolation.Landlock;
+import dev.sandbox.testing.Probes;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Escape attempts from inside the isolation, each a run of the {@code escape} probe through the real sandbox command,
+ * as root and as an unprivileged user (CI runs both). What the probe reports is the kernel's answer.
+ */
+class IsolationLiveTest {
+    @TempDir
+    Path tmp;
+
+    private static String allowAll;
+
+    @BeforeAll
+    static void kernel(@TempDir Path dir) throws IOException {
+        Probes.assumeFeature(Probes.seccompAvailable(), "this kernel has no seccomp");
+        Path p = dir.resolve("allow-all.json");
+        Files.writeString(p, "{\"mode\":\"block\",\"syscalls\":[]}");
+        allowAll = p.toString();
+        Probes.assumeFeature(userNamespaces(), "user namespaces are not available to this user "
+                + "(sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone)");
+    }
+
+    /** Whether this user can create a user namespace (util-linux unshare, the same kernel check). */
+    private static boolean userNamespaces() {
+        try {
+            Process p = new ProcessBuilder("unshare", "--user", "true").redirectErrorStream(true).start();
+            return p.waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static SandboxRun sandbox(String... args) {
+        List<String> all = new ArrayList<>(List.of("--policy", allowAll));
+        all.addAll(List.of(args));
+        return run(all.toArray(String[]::new));
+    }
+
+    private static String escape() {
+        return Probes.path("escape");
+    }
+
+    @Test
+    @DisplayName("a write to a --ro-bind fails with EROFS and the file is unchanged")
+    void readOnlyBind() throws IOException {
+        Path f = Files.writeString(tmp.resolve("keep"), "original");
+        SandboxRun r = sandbox("--ro-bind", "/", "/", "--exec", escape(), "write", f.toString());
+        assertEquals("write EROFS\n", r.out(), r::toString);
+        assertEquals("original", Files.readString(f));
+        SandboxRun rw = sandbox("--ro-bind", "/", "/", "--bind", tmp.toString(), "--exec", escape(), "write",
+                f.toString());
+        assertEquals("write ok\n", rw.out(), "a --bind on top is writable: " + rw);
+    }
+
+    @Test
+    @DisplayName("from a pid namespace a host pid can be neither signalled nor seen in /proc")
+    void pidNamespace() {
+        String host = Long.toString(ProcessHandle.current().pid());
+        SandboxRun r = sandbox("--unshare", "pid", "--exec", escape(), "kill", host);
+        assertEquals("kill ESRCH\nproc ENOENT\n", r.out(), r::toString);
+        SandboxRun bare = sandbox("--exec", escape(), "kill", host);
+        assertEquals("kill ok\nproc ok\n", bare.out(), "without the namespace the same probe reaches us: " + bare);
+    }
+
+    @Test
+    @DisplayName("the program is pid 2 under the namespace's init, and its exit status and signal reach the sandbox")
+    void pidInitRelaysStatus() {
+        SandboxRun r = sandbox("--unshare", "pid", "--exec", "/bin/sh", "-c", "echo $$; exit 7");
+        assertEquals("2\n", r.out(), r::toString);
+        assertEquals(7, r.exit());
+        SandboxRun killed = sandbox("--unshare", "pid", "--exec", "/bin/sh", "-c", "kill -TERM $$");
+        assertEquals(128 + 15, killed.exit(), killed::toString);
+    }
+
+    @Test
+    @DisplayName("--net none: a TCP connect to a listener on the host's 127.0.0.1 fails; the socket is refused")
+    void netNone() throws IOException {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String port = Integer.toString(server.getLocalPort());
+            SandboxRun host = sandbox("--exec", escape(), "connect", port);
+            assertEquals("connect ok\n", host.out(), "the listener is reachable bare: " + host);
+            SandboxRun none = sandbox("--net", "none", "--exec", escape(), "connect", port);
+            assertEquals("socket EAFNOSUPPORT\n", none.out(), none::toString);
+            // The namespace alone (no socket rule): only loopback, where nothing listens.
+            SandboxRun ns = sandbox("--unshare", "net", "--exec", escape(), "connect", port);
+            assertEquals("connect ECONNREFUSED\n", ns.out(), ns::toString);
+        }
+    }
+
+    @Test
+    @DisplayName("mount and a new mount namespace are refused inside: the capabilities are gone")
+    void mountAgain() {
+        SandboxRun r = sandbox("--unshare-all", "--exec", escape(), "mount");
+        assertTrue(r.out().contains("mount EPERM\n"), r::toString);
+        assertTrue(r.out().contains("unshare-mount EPERM\n"), r::toString);
+    }
+
+    @Test
+    @DisplayName("/proc/self/status shows the asked CapBnd, NoNewPrivs 1 and Seccomp 2; uid and gid as asked")
+    void statusAsAsked() {
+        SandboxRun r = sandbox("--unshare-all", "--user", "#0", "--group", "#0", "--cap-add", "CAP_NET_BIND_SERVICE",
+                "--exec", escape(), "status");
+        assertTrue(r.out().startsWith("uid 0 gid 0 "), r::toString);
+        assertTrue(r.out().contains("CapBnd:\t0000000000000400\n"), r::toString);
+        assertTrue(r.out().contains("CapEff:\t0000000000000400\n"), r::toString);
+        assertTrue(r.out().contains("NoNewPrivs:\t1\n"), r::toString);
+        assertTrue(r.out().contains("Seccomp:\t2\n"), r::toString);
+        SandboxRun none = sandbox("--unshare", "user", "--exec", escape(), "status");
+        assertTrue(none.out().contains("CapBnd:\t0000000000000000\n"), "--cap-drop ALL by default: " + none);
+        assertTrue(none.out().contains("CapAmb:\t0000000000000000\n"), none::toString);
+    }
+
+    @Test
+    @DisplayName("a setuid-root binary regains nothing: no capabilities, the caller's uid")
+    void setuidRegainsNothing() throws IOException, InterruptedException {
+        assumeTrue(Probes.isRoot(), "making a setuid-root binary needs root");
+        Path copy = tmp.resolve("escape-setuid");
+        Files.copy(Path.of(escape()), copy);
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertEquals(0, new ProcessBuilder("chmod", "4755", copy.toString()).start().waitFor());
+        SandboxRun r = sandbox("--user", "#65534", "--group", "#65534", "--exec", copy.toString(), "status");
+        assertTrue(r.out().startsWith("uid 65534 gid 65534 groups 0\n"), r::toString);
+        assertTrue(r.out().contains("CapEff:\t0000000000000000\n"), r::toString);
+        assertTrue(r.out().contains("CapPrm:\t0000000000000000\n"), r::toString);
+    }
+
+    @Test
+    @DisplayName("after pivot_root the old root is unreachable: a host file outside the binds does not exist")
+    void oldRootGone() throws IOException {
+        Path secret = Files.writeString(tmp.resolve("secret"), "x");
+        List<String> args = new ArrayList<>(systemBinds());
+        args.addAll(List.of("--exec", escape(), "read", secret.toString()));
+        SandboxRun r = sandbox(args.toArray(String[]::new));
+        assertEquals("read ENOENT\n", r.out(), r::toString);
+        args.set(args.size() - 1, "/oldroot");
+        assertEquals("read ENOENT\n", sandbox(args.toArray(String[]::new)).out());
+    }
+
+    /** Read-only binds of what a dynamically linked probe needs, and the probe's own directory. */
+    private static List<String> systemBinds() {
+        List<String> a = new ArrayList<>();
+        for (String d : new String[] {"/usr", "/lib", "/lib64", "/bin", Probes.dir().toString()}) {
+            if (Files.exists(Path.of(d))) {
+                a.addAll(List.of("--ro-bind", d));
+            }
+        }
+        return a;
+    }
+
+    @Test
+    @DisplayName("nothing is left mounted on the host after a run with a new root")
+    void nothingLeftMounted() throws IOException {
+        String before = KernelFiles.read(Path.of("/proc/self/mountinfo"));
+        SandboxRun r = sandbox("--unshare-all", "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--dev", "/dev", "--exec",
+                "/bin/true");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(before, KernelFiles.read(Path.of("/proc/self/mountinfo")));
+    }
+
+    @Test
+    @DisplayName("--memory: allocating past the limit kills the program, reported as the memory limit")
+    void memoryLimit() {
+        SandboxRun r = sandbox("--memory", "32M", "--exec", escape(), "alloc", "256");
+        if (!Probes.isRoot()) {
+            // No delegated cgroup for this user here: refused before the program starts, with what to do.
+            assertEquals(125, r.exit(), r::toString);
+            assertTrue(r.err().contains("cgroup"), r::toString);
+            assertFalse(r.out().contains("alloc"), r::toString);
+            return;
+        }
+        assertEquals(128 + 9, r.exit(), r::toString);
+        assertTrue(r.err().contains("killed: memory limit 32M reached"), r::toString);
+        assertEquals(Set.of(), leftoverCgroups(), "the cgroup is removed afterwards");
+    }
+
+    @Test
+    @DisplayName("--pids: forking past the limit fails with EAGAIN, and the sandbox says so")
+    void pidsLimit() {
+        assumeTrue(Probes.isRoot(), "cgroup limits need root here (no delegated cgroup v2 subtree)");
+        SandboxRun r = sandbox("--pids", "8", "--exec", escape(), "fork", "20");
+        assertTrue(r.out().startsWith("fork EAGAIN after "), r::toString);
+        assertTrue(r.err().contains("pids limit 8 reached"), r::toString);
+        assertEquals(Set.of(), leftoverCgroups(), "the cgroup is removed afterwards");
+    }
+
+    /** Our sandbox-* cgroups still present in any hierarchy we are in. */
+    private static Set<String> leftoverCgroups() {
+        Set<String> left = new java.util.TreeSet<>();
+        try (var walk = Files.walk(Path.of("/sys/fs/cgroup"), 6)) {
+            walk.filter(p -> p.getFileName() != null && p.getFileName().toString().startsWith("sandbox-"))
+                    .forEach(p -> left.add(p.toString()));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // an unreadable corner of the tree: only our own directories matter
+        }
+        return left;
+    }
+
+    @Test
+    @DisplayName("Landlock: a read outside the --fs-ro trees and a write in readonly mode fail with EACCES")
+    void landlock() throws IOException {
+        Probes.assumeFeature(Landlock.abi() > 0, "Landlock: " + Landlock.unavailabilityCause());
+        Path f = Files.writeString(tmp.resolve("data"), "x");
+        List<String> args = new ArrayList<>();
+        for (String d : new String[] {"/usr", "/lib", "/lib64", Probes.dir().toString()}) {
+            args.addAll(List.of("--fs-ro", d));
+        }
+        args.addAll(List.of("--exec", escape(), "read", f.toString()));
+        SandboxRun r = sandbox(args.toArray(String[]::new));
+        assertEquals("read EACCES\n", r.out(), r::toString);
+        SandboxRun ro = sandbox("--fs-mode", "readonly", "--exec", escape(), "write", f.toString());
+        assertEquals("write EACCES\n", ro.out(), ro::toString);
+        SandboxRun ws = sandbox("--fs-mode", "workspace-write", "--workspace", tmp.toString(), "--exec", escape(),
+                "write", f.toString());
+        assertEquals("write ok\n", ws.out(), ws::toString);
+    }
+
+    @Test
+    @DisplayName("--rlimit sets soft and hard limits the program sees")
+    void rlimit() {
+        SandboxRun r = sandbox("--rlimit", "nofile=64:128", "--exec", "/bin/sh", "-c", "ulimit -Sn; ulimit -Hn");
+        assertEquals("64\n128\n", r.out(), r::toString);
+    }
+
+    @Test
+    @DisplayName("a bind of a missing path is refused before the program starts, naming the path")
+    void missingBindSource() {
+        SandboxRun r = sandbox("--bind", "/nonexistent/sandbox-test", "--exec", "/bin/true");
+        assertEquals(125, r.exit(), r::toString);
+        assertTrue(r.err().contains("--bind /nonexistent/sandbox-test: No such file or directory"), r::toString);
+    }
+
+    @Test
+    @DisplayName("learning inside the isolation: the program's calls are learned, the sandbox's setup is not")
+    void learnInside() throws IOException {
+        Path save = tmp.resolve("learned.json");
+        SandboxRun r = run("--trace-block-dynamic", "--on-unknown", "allow", "--save", save.toString(),
+                "--unshare-all", "--ro-bind", "/", "/", "--exec", escape(), "status");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("NoNewPrivs:\t1\n"), r::toString);
+        String learned = Files.readString(save);
+        for (String setup : new String[] {"\"mount\"", "\"pivot_root\"", "\"unshare\"", "\"capset\"",
+            "\"umount2\"", "\"sethostname\"", "\"setresuid\""}) {
+            assertFalse(learned.contains(setup), setup + " is the sandbox's, not the program's: " + learned);
+        }
+        SandboxRun enforced = sandbox("--unshare-all", "--ro-bind", "/", "/", "--exec", escape(), "status");
+        SandboxRun again = run("--policy", save.toString(), "--unshare-all", "--ro-bind", "/", "/", "--exec",
+                escape(), "status");
+        assertEquals(enforced.out(), again.out(), "the learned policy runs the program in the same isolation");
+    }
+}
