@@ -237,7 +237,7 @@ struct sandbox_mount_attr {
 static int landlock_fd = -1;
 
 /* STEP_CAPS: see plan.h. The loops are over masks Java chose; nothing here decides which capability stays. */
-static int set_caps(uint64_t keep, uint32_t last_cap, int ambient)
+static int set_caps(uint64_t keep, uint32_t last_cap, int ambient, int bounding)
 {
     struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
     struct __user_cap_data_struct data[2];
@@ -248,7 +248,7 @@ static int set_caps(uint64_t keep, uint32_t last_cap, int ambient)
     data[1].effective = data[1].permitted;
     if (syscall(SYS_capset, &hdr, data) != 0)
         return -1;
-    for (uint32_t cap = 0; cap <= last_cap && cap < 64; cap++)
+    for (uint32_t cap = 0; bounding && cap <= last_cap && cap < 64; cap++)
         if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
             return -1;
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
@@ -516,7 +516,7 @@ int main(int argc, char **argv)
         case STEP_CAPS:
             if (rec.len != 12)
                 fail(rec.kind, index, EINVAL);
-            if (set_caps(u64_at(payload), u32_at(payload + 8), rec.flags & 1) != 0)
+            if (set_caps(u64_at(payload), u32_at(payload + 8), rec.flags & 1, !(rec.flags & 2)) != 0)
                 fail(rec.kind, index, errno);
             break;
 

@@ -62,7 +62,8 @@ enum step_kind {
                                  payload u32 gid, u32 uid */
     STEP_CAPS           = 34, /* capabilities: payload u64 keep, u32 last_cap; raise effective from permitted, drop
                                  every cap not kept from the bounding set, clear ambient, capset(keep, keep, keep),
-                                 and when flags & 1 raise each kept cap into the ambient set */
+                                 and when flags & 1 raise each kept cap into the ambient set; flags & 2: leave the
+                                 bounding set (we lack CAP_SETPCAP to change it) */
     STEP_LANDLOCK_RULESET = 35, /* landlock_create_ruleset(payload, len, 0): payload is the ruleset attr for the
                                    ABI Java probed; the fd is kept for the next two steps */
     STEP_LANDLOCK_RULE  = 36, /* landlock_add_rule(PATH_BENEATH, {u64 allowed, open(path, O_PATH)}); payload u64

@@ -50,11 +50,16 @@ public final class IsolationSteps {
     private final Isolation settings;
     private final Set<Namespace> ns = EnumSet.noneOf(Namespace.class);
     private final boolean privileged;
+    private final long permitted;
+    private final long effective;
+    static final int CAP_SETPCAP = 8;
+    static final int CAP_SYS_ADMIN = 21;
     private final int callerUid;
     private final int callerGid;
     private final int insideUid;
     private final int insideGid;
-    private final boolean freshRoot;
+    private boolean freshRoot;
+    private final List<String> warnings = new ArrayList<>();
     private final String cwd;
     private final List<String> notes = new ArrayList<>();
     private Cgroup cgroup;
@@ -62,7 +67,11 @@ public final class IsolationSteps {
     IsolationSteps(Isolation settings, String cwd) {
         this.settings = settings;
         this.cwd = cwd;
-        this.privileged = LibC.geteuid() == 0;
+        long[] caps = ownCaps();
+        this.permitted = caps[0];
+        this.effective = caps[1];
+        // Root in name only (a bounding set emptied by setpriv or a container) makes namespaces the rootless way.
+        this.privileged = LibC.geteuid() == 0 && (effective & (1L << CAP_SYS_ADMIN)) != 0;
         this.callerUid = LibC.getuid();
         this.callerGid = LibC.getgid();
         ns.addAll(settings.namespaces());
@@ -82,6 +91,10 @@ public final class IsolationSteps {
         if (!ns.isEmpty() && !privileged) {
             ns.add(Namespace.USER);
         }
+        if (settings.bestEffort()) {
+            degrade();
+        }
+        createCgroup();
         boolean userNs = ns.contains(Namespace.USER);
         insideUid = settings.uid() != null ? settings.uid() : userNs || !privileged ? callerUid : LibC.geteuid();
         insideGid = settings.gid() != null ? settings.gid() : callerGid;
@@ -90,10 +103,80 @@ public final class IsolationSteps {
             throw refused("--user/--group need root, or a user namespace (--unshare user) where the ids are mapped "
                     + "to yours");
         }
-        if (!userNs && !privileged && settings.capsKept() != 0) {
-            throw refused("--cap-add needs root or a user namespace (--unshare user): an unprivileged process has no "
-                    + "capabilities to keep");
+        if (!userNs && (permitted & settings.capsKept()) != settings.capsKept()) {
+            throw refused("--cap-add " + Capabilities.names(settings.capsKept() & ~permitted) + ": the sandbox "
+                    + "does not have them to keep (run as root, or in a user namespace: --unshare user)");
         }
+    }
+
+    /**
+     * --best-effort: try each namespace once with a probe plan (the launcher, unshare, exit) and go on without the
+     * ones the kernel refuses, one warning each. Without a mount namespace there is no new root and no /proc of our
+     * own, so those go too, with their own warning; without a user namespace an unprivileged caller gets none.
+     */
+    private void degrade() {
+        Launcher launcher = Launcher.installed();
+        if (ns.contains(Namespace.USER)) {
+            int err = launcher.probe(LaunchPlan.probe().unshare(Namespace.USER.cloneFlag(), "user").exitProbe());
+            if (err != 0) {
+                warnings.add("no user namespace here (" + dev.sandbox.jna.Errno.describe(err) + "): running "
+                        + "without it" + (privileged ? "" : ", and so without any namespace"));
+                ns.remove(Namespace.USER);
+                if (!privileged) {
+                    missing(EnumSet.copyOf(ns));
+                }
+            }
+        }
+        for (Namespace n : EnumSet.copyOf(ns)) {
+            if (n == Namespace.USER) {
+                continue;
+            }
+            LaunchPlan probe = LaunchPlan.probe();
+            if (ns.contains(Namespace.USER)) {
+                probe.unshare(Namespace.USER.cloneFlag(), "user");
+            }
+            int err = launcher.probe(probe.unshare(n.cloneFlag(), n.label()).exitProbe());
+            if (err != 0) {
+                warnings.add("no " + n.label() + " namespace here (" + dev.sandbox.jna.Errno.describe(err)
+                        + "): running without it");
+                missing(EnumSet.of(n));
+            }
+        }
+    }
+
+    private void missing(Set<Namespace> gone) {
+        ns.removeAll(gone);
+        if (gone.contains(Namespace.MOUNT)) {
+            if (freshRoot) {
+                warnings.add("no mount namespace: no new root, the mount options are ignored");
+            }
+            freshRoot = false;
+            ns.remove(Namespace.PID); // its /proc could not be mounted
+        }
+        if (gone.contains(Namespace.NET) && settings.net() == Isolation.Net.NONE) {
+            warnings.add("no network namespace: --net none holds only through the seccomp socket rule");
+        }
+    }
+
+    /** What --best-effort went on without, one sentence each. */
+    public List<String> warnings() {
+        return List.copyOf(warnings);
+    }
+
+    /** CapPrm and CapEff of this process, from /proc/self/status. */
+    private static long[] ownCaps() {
+        long[] out = new long[2];
+        String status = dev.sandbox.isolation.KernelFiles.readOrNull(Path.of("/proc/self/status"));
+        if (status != null) {
+            for (String line : status.split("\n")) {
+                if (line.startsWith("CapPrm:")) {
+                    out[0] = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                } else if (line.startsWith("CapEff:")) {
+                    out[1] = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                }
+            }
+        }
+        return out;
     }
 
     private static SandboxException refused(String message) {
@@ -111,7 +194,7 @@ public final class IsolationSteps {
     }
 
     boolean needsSync() {
-        return ns.contains(Namespace.USER) || settings.hasCgroupLimits();
+        return ns.contains(Namespace.USER) || cgroup != null;
     }
 
     boolean needsNoNewPrivs() {
@@ -325,11 +408,13 @@ public final class IsolationSteps {
                 plan.parentDeathSignal(deathSignal, sandboxPid);
             }
         }
-        if (privileged || userNs) {
+        if (permitted != 0 || userNs) {
             long keep = settings.capsKept();
-            plan.caps(keep, Capabilities.lastCap(), keep != 0 && insideUid != 0, Capabilities.names(keep));
-            notes.add("capabilities kept: " + Capabilities.names(keep) + " (bounding, effective, permitted, "
-                    + "inheritable" + (keep != 0 && insideUid != 0 ? ", ambient" : "") + "; the rest dropped)");
+            boolean bounding = userNs || (effective & (1L << CAP_SETPCAP)) != 0;
+            plan.caps(keep, Capabilities.lastCap(), keep != 0 && insideUid != 0, bounding, Capabilities.names(keep));
+            notes.add("capabilities kept: " + Capabilities.names(keep) + " (" + (bounding ? "bounding, " : "")
+                    + "effective, permitted, inheritable" + (keep != 0 && insideUid != 0 ? ", ambient" : "")
+                    + "; the rest dropped)");
         }
     }
 
@@ -341,7 +426,13 @@ public final class IsolationSteps {
         }
         int abi = Landlock.abi();
         if (abi == 0) {
-            throw refused("cannot restrict the filesystem with Landlock: " + Landlock.unavailabilityCause());
+            if (settings.bestEffort()) {
+                warnings.add("no Landlock: " + Landlock.unavailabilityCause() + "; the filesystem rules are not "
+                        + "enforced");
+                return;
+            }
+            throw refused("cannot restrict the filesystem with Landlock: " + Landlock.unavailabilityCause()
+                    + " (--best-effort runs without)");
         }
         long handled = Landlock.handled(abi);
         plan.landlockRuleset(LaunchPlan.le64(handled));
@@ -372,8 +463,8 @@ public final class IsolationSteps {
         return settings.net() == Isolation.Net.NONE ? List.of(NetFilter.compile()) : List.of();
     }
 
-    /** Before the spawn: the cgroup with its limits. */
-    void prepare() {
+    /** The cgroup with its limits, made while planning so the plan knows whether to sync; the spawn follows. */
+    private void createCgroup() {
         if (!settings.hasCgroupLimits()) {
             return;
         }
@@ -382,7 +473,11 @@ public final class IsolationSteps {
                     "sandbox-" + LibC.getpid() + "-" + System.nanoTime() % 100000);
             notes.add(cgroup.describe());
         } catch (Cgroup.Unavailable e) {
-            throw refused(e.getMessage());
+            if (settings.bestEffort()) {
+                warnings.add(e.getMessage() + ": running without --memory/--cpus/--pids");
+                return;
+            }
+            throw refused(e.getMessage() + " (--best-effort runs without the limits)");
         }
     }
 

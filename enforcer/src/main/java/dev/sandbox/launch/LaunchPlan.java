@@ -84,6 +84,11 @@ public final class LaunchPlan {
         return plan.exec(path, argv);
     }
 
+    /** An empty plan for {@link Launcher#probe}: add the steps to try, then {@link #exitProbe}. */
+    static LaunchPlan probe() {
+        return new LaunchPlan().closeFrom(3);
+    }
+
     /** plan.h SYNC_FD */
     static final int SYNC_FD = 5;
 
@@ -250,9 +255,10 @@ public final class LaunchPlan {
     }
 
     /** @param ambient raise the kept capabilities into the ambient set, so they survive execve for a non-root uid */
-    public LaunchPlan caps(long keep, int lastCap, boolean ambient, String detail) {
+    /** @param bounding drop the others from the bounding set too (needs CAP_SETPCAP) */
+    public LaunchPlan caps(long keep, int lastCap, boolean ambient, boolean bounding, String detail) {
         ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putLong(keep).putInt(lastCap);
-        return add(StepKind.STEP_CAPS, ambient ? 1 : 0, b.array(), detail);
+        return add(StepKind.STEP_CAPS, (ambient ? 1 : 0) | (bounding ? 0 : 2), b.array(), detail);
     }
 
     /** @param attr struct landlock_ruleset_attr as the probed ABI knows it */

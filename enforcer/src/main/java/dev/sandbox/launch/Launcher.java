@@ -120,6 +120,22 @@ public final class Launcher {
         }
     }
 
+    /**
+     * Runs a probe plan (steps ending in STEP_EXIT) and returns the errno of the step that failed, or 0: how
+     * --best-effort learns whether the kernel grants a step before relying on it.
+     */
+    public int probe(LaunchPlan plan) {
+        Child child = spawn(plan);
+        try {
+            child.awaitExec();
+            return 0;
+        } catch (LaunchFailure e) {
+            return e.errno() == 0 ? Errno.EINVAL : e.errno();
+        } finally {
+            StaticRun.waitFor(child.pid());
+        }
+    }
+
     public Child spawn(LaunchPlan plan) {
         return spawn(plan, -1, -1);
     }
@@ -136,9 +152,6 @@ public final class Launcher {
     public Child spawn(LaunchPlan plan, int stdinFd, int stdoutFd, int stderrFd) {
         byte[] bytes = plan.serialize();
         IsolationSteps iso = plan.isolation();
-        if (iso != null) {
-            iso.prepare();
-        }
         int[] sync = null;
         if (plan.hasSync()) {
             sync = new int[2];

@@ -76,6 +76,7 @@ public final class StaticRun {
         LaunchPlan plan = LaunchPlan.forProgram(cwd, false, false, java.util.List.of(bpf), path, command,
                 LibC.getpid(), LibC.SIGKILL, isolation);
         plan.isolation().notes().forEach(verbose);
+        plan.isolation().warnings().forEach(w -> notice.accept("warning: " + w));
         String gaps = plan.isolation().landlockGaps();
         if (gaps != null) {
             notice.accept(gaps);

@@ -142,6 +142,7 @@ public final class Tracer {
         if (options.verbose()) {
             plan.isolation().notes().forEach(line -> trace.accept("sandbox: " + line));
         }
+        plan.isolation().warnings().forEach(w -> trace.accept("sandbox: warning: " + w));
         String gaps = plan.isolation().landlockGaps();
         if (gaps != null) {
             trace.accept("sandbox: " + gaps);

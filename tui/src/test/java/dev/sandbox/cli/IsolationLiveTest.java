@@ -188,6 +188,10 @@ class IsolationLiveTest {
             assertEquals(125, r.exit(), r::toString);
             assertTrue(r.err().contains("cgroup"), r::toString);
             assertFalse(r.out().contains("alloc"), r::toString);
+            SandboxRun best = sandbox("--memory", "32M", "--best-effort", "--exec", escape(), "alloc", "8");
+            assertEquals("alloc ok\n", best.out(), "--best-effort runs without the limit: " + best);
+            assertTrue(best.err().contains("sandbox: warning: ") && best.err().contains("running without --memory"),
+                    best::toString);
             return;
         }
         assertEquals(128 + 9, r.exit(), r::toString);
