@@ -86,6 +86,8 @@ public final class LibC {
     public static native int kill(int pid, int sig) throws LastErrorException;
     public static native int getpid();
     public static native int getuid();
+    /** getrusage(2): errno convention; who is RUSAGE_SELF 0 or RUSAGE_CHILDREN -1. */
+    public static native int getrusage(int who, Pointer usage) throws LastErrorException;
     public static native int getgid();
     public static native int geteuid();
     /** AF_UNIX socketpair: the launcher's STEP_SYNC channel. */
@@ -138,6 +140,22 @@ public final class LibC {
     /** The process's environment block, to hand on unchanged to the child. */
     public static Pointer environ() {
         return NativeLibrary.getInstance("c").getGlobalVariableAddress("environ").getPointer(0);
+    }
+
+    /** sizeof(struct rusage) and its fields (<sys/resource.h>, x86_64): two timevals, then ru_maxrss in KiB. */
+    public static final int SIZEOF_RUSAGE = 144;
+    public static final int RUSAGE_CHILDREN = -1;
+
+    /** {user µs, system µs, max RSS KiB} of the reaped children, or null. */
+    public static long[] childrenUsage() {
+        Memory ru = alloc(SIZEOF_RUSAGE);
+        try {
+            getrusage(RUSAGE_CHILDREN, ru);
+        } catch (LastErrorException e) {
+            return null;
+        }
+        return new long[] {ru.getLong(0) * 1_000_000 + ru.getLong(8), ru.getLong(16) * 1_000_000 + ru.getLong(24),
+            ru.getLong(32)};
     }
 
     public static Memory alloc(int size) {

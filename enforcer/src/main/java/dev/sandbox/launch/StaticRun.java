@@ -23,6 +23,7 @@ public final class StaticRun {
     private final Consumer<String> verbose;
     private final Consumer<String> notice;
     private dev.sandbox.isolation.Isolation isolation = dev.sandbox.isolation.Isolation.none();
+    private RunAudit audit;
 
     /**
      * @param verbose receives what the sandbox did, one line at a time (for --verbose; may discard)
@@ -37,6 +38,12 @@ public final class StaticRun {
     /** Runs the program inside this isolation (namespaces, mounts, limits...); the default is none. */
     public StaticRun isolation(dev.sandbox.isolation.Isolation isolation) {
         this.isolation = isolation;
+        return this;
+    }
+
+    /** Writes start, violation and end lines here (--audit); null for none. */
+    public StaticRun audit(RunAudit audit) {
+        this.audit = audit;
         return this;
     }
 
@@ -104,9 +111,15 @@ public final class StaticRun {
                 throw e;
             }
             verbose.accept("started " + path + " as pid " + child.pid());
+            long started = System.nanoTime();
+            if (audit != null) {
+                audit.start(path, command, policy.source(), isolation, plan.isolation(), child.pid());
+            }
             ExitStatus status = waitFor(child.pid());
+            long wall = (System.nanoTime() - started) / 1_000_000;
             verbose.accept("pid " + child.pid() + " " + status.describe());
-            String limit = IsolationSteps.limitNotice(plan.isolation().finish(), isolation, status);
+            dev.sandbox.isolation.Cgroup.Report report = plan.isolation().finish();
+            String limit = IsolationSteps.limitNotice(report, isolation, status);
             if (limit != null) {
                 notice.accept(limit);
             }
@@ -116,6 +129,12 @@ public final class StaticRun {
                 notice.accept(program + " was killed by SIGSYS: policy violation"
                         + (syscall != null ? " (syscall " + syscall + " is not allowed by " + policy.source() + ")"
                         : " (the kernel log names the syscall: dmesg | grep 'type=1326')"));
+                if (audit != null) {
+                    audit.violation(child.pid(), syscall, "kill");
+                }
+            }
+            if (audit != null) {
+                audit.end(status, wall, LibC.childrenUsage(), report, limit);
             }
             return new Outcome(status, syscall, out == null ? null : out.finish(), err == null ? null : err.finish());
         } finally {

@@ -67,8 +67,9 @@ final class SandboxCommand implements Callable<Integer> {
             + "(open/openat/openat2, stat/newfstatat/statx, ...).")
     boolean noFamilies;
 
-    @Option(names = "--audit", paramLabel = "FILE", description = "While learning: append one JSON line per decision "
-            + "that was not a plain base-policy allow.")
+    @Option(names = "--audit", paramLabel = "FILE", description = "Append JSON lines: while learning, one per decision "
+            + "that was not a plain base-policy allow; when enforcing, the start (settings), each violation, the end "
+            + "(status, resource use).")
     Path audit;
 
     @Option(names = "--verify", description = "While learning with --save: right after saving, run the program "
@@ -118,7 +119,17 @@ final class SandboxCommand implements Callable<Integer> {
                     + "one)", ExitCodes.REFUSED);
         }
         dev.sandbox.isolation.Isolation iso = isolation();
-        return new StaticRun(Launcher.installed(), verboseSink, say).isolation(iso).run(loadPolicy(say), command);
+        Policy loaded = loadPolicy(say);
+        if (audit == null) {
+            return new StaticRun(Launcher.installed(), verboseSink, say).isolation(iso).run(loaded, command);
+        }
+        try (dev.sandbox.launch.RunAudit log = new dev.sandbox.launch.RunAudit(audit)) {
+            return new StaticRun(Launcher.installed(), verboseSink, say).isolation(iso).audit(log).run(loaded,
+                    command);
+        } catch (java.io.IOException e) {
+            throw new SandboxException("cannot open the audit file " + audit + ": " + e.getMessage(),
+                    ExitCodes.REFUSED);
+        }
     }
 
     /** The isolation options over the profile's settings (none yet). */

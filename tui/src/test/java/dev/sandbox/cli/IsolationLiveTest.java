@@ -248,6 +248,30 @@ class IsolationLiveTest {
     }
 
     @Test
+    @DisplayName("--audit in an enforced run: a start line with the settings, a violation line, an end line")
+    void audit() throws IOException {
+        Path log = tmp.resolve("audit.jsonl");
+        Path policy = Files.writeString(tmp.resolve("no-getpid.json"), "{\"mode\":\"block\",\"syscalls\":"
+                + "[\"getpid\"]}");
+        SandboxRun r = run("--policy", policy.toString(), "--audit", log.toString(), "--unshare", "pid,net",
+                "--rlimit", "nofile=64", "--exec", Probes.path("raw_syscall"), "39");
+        assertEquals(128 + 31, r.exit(), r::toString);
+        List<com.google.gson.JsonObject> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(log)) {
+            lines.add(com.google.gson.JsonParser.parseString(l).getAsJsonObject());
+        }
+        assertEquals(List.of("start", "violation", "end"), lines.stream().map(o -> o.get("event").getAsString())
+                .toList(), lines::toString);
+        com.google.gson.JsonObject start = lines.get(0);
+        assertTrue(start.get("namespaces").toString().contains("\"pid\""), start::toString);
+        assertEquals("64", start.getAsJsonObject("limits").get("nofile").getAsString(), start::toString);
+        com.google.gson.JsonObject end = lines.get(2);
+        assertEquals(159, end.get("exit").getAsInt());
+        assertEquals("SIGSYS", end.get("signal").getAsString());
+        assertTrue(end.has("wall_ms") && end.has("user_ms"), end::toString);
+    }
+
+    @Test
     @DisplayName("a bind of a missing path is refused before the program starts, naming the path")
     void missingBindSource() {
         SandboxRun r = sandbox("--bind", "/nonexistent/sandbox-test", "--exec", "/bin/true");
