@@ -72,8 +72,9 @@ public final class LaunchPlan {
         if (traced && !early) {
             plan.stopForTracer();
         }
-        List<BpfProgram> all = new java.util.ArrayList<>(filters);
-        all.addAll(iso.filters());
+        // The isolation's filters go first: the policy's may refuse seccomp() itself, so it must be the last one.
+        List<BpfProgram> all = new java.util.ArrayList<>(iso.filters());
+        all.addAll(filters);
         if (!all.isEmpty() || iso.needsNoNewPrivs()) {
             plan.noNewPrivs();
         }

@@ -26,6 +26,17 @@ final class IsolationOptions {
 
     private final List<Given> given = new ArrayList<>();
 
+    @Option(names = "--profile", paramLabel = "FILE|NAME", description = "A profile: a policy with isolation "
+            + "settings (its policy is used unless --policy is given; the options here override its settings). A NAME "
+            + "is looked up as NAME.json in ./profiles, the installation's profiles, "
+            + "$XDG_CONFIG_HOME/sandbox/profiles and /etc/sandbox/profiles.")
+    String profile;
+
+    /** The profile's file, or null without --profile. */
+    java.nio.file.Path profilePath() {
+        return profile == null ? null : dev.sandbox.isolation.ProfileLoader.resolve(profile);
+    }
+
     private void add(String option, String value) {
         if (value == null) {
             return;

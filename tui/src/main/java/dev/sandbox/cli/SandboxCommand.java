@@ -111,6 +111,10 @@ final class SandboxCommand implements Callable<Integer> {
         }
         Consumer<String> say = line -> err.println("sandbox: " + line);
         Consumer<String> verboseSink = verbose ? say : line -> { };
+        if (policy == null && isolation.profile != null) {
+            // The profile is a policy too; loaded first, so its syscall errors come before its isolation errors.
+            policy = isolation.profilePath().toString();
+        }
         if (learn) {
             return new LearnRun(this, command, err).run();
         }
@@ -132,9 +136,11 @@ final class SandboxCommand implements Callable<Integer> {
         }
     }
 
-    /** The isolation options over the profile's settings (none yet). */
+    /** The isolation options over the profile's settings. */
     dev.sandbox.isolation.Isolation isolation() {
-        return isolation.build(dev.sandbox.isolation.Isolation.none());
+        Path file = isolation.profilePath();
+        return isolation.build(file == null ? dev.sandbox.isolation.Isolation.none()
+                : dev.sandbox.isolation.ProfileLoader.load(file, isolation.profile));
     }
 
     Policy loadPolicy(Consumer<String> say) {
