@@ -211,7 +211,7 @@ final class LearnRun {
                 say.accept(convergence(export));
             }
             if (opts.verify) {
-                Verifier.Report report = new Verifier(err).verify(target.toString());
+                Verifier.Report report = new Verifier(err).isolation(isolation).verify(target.toString());
                 if (!report.identical()) {
                     return Verifier.DIFFERENT;
                 }

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
+import dev.sandbox.isolation.Isolation;
 import dev.sandbox.jna.LibC;
 import dev.sandbox.launch.Launcher;
 import dev.sandbox.launch.StaticRun;
@@ -35,9 +36,16 @@ final class Verifier {
     record Report(boolean identical, List<String> differences) {}
 
     private final PrintStream err;
+    private Isolation isolation = Isolation.none();
 
     Verifier(PrintStream err) {
         this.err = err;
+    }
+
+    /** Verifies inside the isolation the program was learned in (--verify after a learning run with it). */
+    Verifier isolation(Isolation isolation) {
+        this.isolation = isolation;
+        return this;
     }
 
     Report verify(String policyArg) {
@@ -59,7 +67,7 @@ final class Verifier {
         String cwd = meta.has("cwd") ? meta.get("cwd").getAsString() : null;
         JsonObject expected = meta.getAsJsonObject("outcome");
         OutputStream discard = OutputStream.nullOutputStream();
-        StaticRun.Outcome got = new StaticRun(Launcher.installed(), line -> { }, line -> { })
+        StaticRun.Outcome got = new StaticRun(Launcher.installed(), line -> { }, line -> { }).isolation(isolation)
                 .execute(policy, command, cwd, discard, discard);
 
         List<String> differences = new ArrayList<>();
@@ -106,6 +114,7 @@ final class Verifier {
         Tracer tracer = new Tracer(Launcher.installed(),
                 new Tracer.Options(policy, Duration.ofSeconds(1), true, false, false, cwd),
                 decider, null, new LearnedPolicy(), line -> { });
+        tracer.isolation(isolation);
         int devnull = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC);
         try {
             tracer.outputs(devnull, devnull);
