@@ -8,6 +8,11 @@
  *   alloc MB           allocate and touch MB megabytes, one at a time "alloc ok" (else it is killed)
  *   fork N             fork N children that wait                      "fork ok" | "fork EAGAIN after K"
  *   status             uid, gid, groups and the /proc/self/status lines a jail sets
+ *   nested PATH        in a new user and mount namespace of its own (full capabilities there): remount / read-write,
+ *                      unmount /tmp (uncovering what is beneath), then write PATH
+ *   join FILE          write our pid to FILE (a cgroup.procs outside our cgroup), then print our cgroups
+ *   tiocsti            on a new pseudo-terminal made our controlling terminal, push a byte into its input queue
+ *                      (what a program does to type commands into the shell it was started from)
  */
 #include "probe.h"
 
@@ -17,6 +22,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -141,14 +147,72 @@ static int do_status(void)
     return 0;
 }
 
+static int do_nested(const char *path)
+{
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+        report("nested", errno);
+        return 0;
+    }
+    report("remount", mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL) == 0 ? 0 : errno);
+    report("umount", umount2("/tmp", MNT_DETACH) == 0 ? 0 : errno);
+    return do_write(path);
+}
+
+static int do_join(const char *file)
+{
+    FILE *f = fopen(file, "w");
+    int err = f == NULL ? errno : 0;
+    if (f != NULL) {
+        fprintf(f, "%d\n", (int)getpid());
+        if (fclose(f) != 0)
+            err = errno;
+    }
+    report("join", err);
+    char line[512];
+    FILE *cg = fopen("/proc/self/cgroup", "r");
+    while (cg != NULL && fgets(line, sizeof line, cg) != NULL)
+        printf("cgroup %s", line);
+    if (cg != NULL)
+        fclose(cg);
+    return 0;
+}
+
+static int do_tiocsti(void)
+{
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0)
+        return PROBE_HARNESS;
+    pid_t child = fork();
+    if (child < 0)
+        return PROBE_HARNESS;
+    if (child == 0) {
+        /* A session of our own, the pty its controlling terminal: TIOCSTI's own condition is then met. */
+        if (setsid() < 0)
+            _exit(PROBE_HARNESS);
+        int slave = open(ptsname(master), O_RDWR);
+        if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) != 0)
+            _exit(PROBE_HARNESS);
+        char c = 'x';
+        report("tiocsti", ioctl(slave, TIOCSTI, &c) == 0 ? 0 : errno);
+        fflush(stdout);
+        _exit(0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : PROBE_HARNESS;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && strcmp(argv[1], "tiocsti") == 0)
+        return do_tiocsti();
     if (argc == 2 && strcmp(argv[1], "mount") == 0)
         return do_mount();
     if (argc == 2 && strcmp(argv[1], "status") == 0)
         return do_status();
     if (argc != 3)
-        usage("escape write|read PATH | kill PID | connect PORT | mount | alloc MB | fork N | status");
+        usage("escape write|read|nested PATH | kill PID | connect PORT | mount | alloc MB | fork N | join FILE "
+              "| status | tiocsti");
     if (strcmp(argv[1], "write") == 0)
         return do_write(argv[2]);
     if (strcmp(argv[1], "read") == 0)
@@ -161,6 +225,11 @@ int main(int argc, char **argv)
         return do_alloc(argv[2]);
     if (strcmp(argv[1], "fork") == 0)
         return do_fork(argv[2]);
-    usage("escape write|read PATH | kill PID | connect PORT | mount | alloc MB | fork N | status");
+    if (strcmp(argv[1], "nested") == 0)
+        return do_nested(argv[2]);
+    if (strcmp(argv[1], "join") == 0)
+        return do_join(argv[2]);
+    usage("escape write|read|nested PATH | kill PID | connect PORT | mount | alloc MB | fork N | join FILE "
+              "| status | tiocsti");
     return PROBE_HARNESS;
 }

@@ -12,7 +12,7 @@ import dev.sandbox.isolation.Namespace;
 import dev.sandbox.isolation.Rlimit;
 import dev.sandbox.jna.LibC;
 import dev.sandbox.seccomp.BpfProgram;
-import dev.sandbox.seccomp.NetFilter;
+import dev.sandbox.seccomp.IsolationFilter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,6 +88,11 @@ public final class IsolationSteps {
         if (settings.net() == Isolation.Net.NONE) {
             ns.add(Namespace.NET);
         }
+        if (settings.hasCgroupLimits()) {
+            // The program may write to cgroup.procs files it owns (uid 0 owns them all, capabilities or not) and so
+            // move itself out of its limits: the cgroup trees are made read-only in its own mount namespace.
+            ns.add(Namespace.MOUNT);
+        }
         if (!ns.isEmpty() && !privileged) {
             ns.add(Namespace.USER);
         }
@@ -95,6 +100,9 @@ public final class IsolationSteps {
             degrade();
         }
         createCgroup();
+        if (cgroup != null && !ns.contains(Namespace.MOUNT)) {
+            warnings.add("no mount namespace: the program could move itself out of its cgroup and its limits");
+        }
         boolean userNs = ns.contains(Namespace.USER);
         insideUid = settings.uid() != null ? settings.uid() : userNs || !privileged ? callerUid : LibC.geteuid();
         insideGid = settings.gid() != null ? settings.gid() : callerGid;
@@ -240,6 +248,14 @@ public final class IsolationSteps {
         }
         // Nothing we mount may propagate back to the host (mount --make-rprivate /).
         plan.mount(null, "/", null, MS_REC | MS_PRIVATE, null, "making / private (mount --make-rprivate /)");
+        if (cgroup != null) {
+            // Before the binds, which copy each mount's read-only flag; in any mount namespace the program nests
+            // under a user namespace of its own the kernel locks the flag (MNT_LOCK_READONLY).
+            for (String tree : cgroupMounts()) {
+                plan.mountSetattr(tree, MOUNT_ATTR_RDONLY, 0, AT_RECURSIVE, "the cgroup tree " + tree
+                        + " read-only (the program stays in its cgroup)");
+            }
+        }
         boolean ownProc = settings.mounts().stream().anyMatch(m -> m.kind() == Mount.Kind.PROC);
         if (!freshRoot) {
             if (ns.contains(Namespace.PID)) {
@@ -322,6 +338,42 @@ public final class IsolationSteps {
         plan.chdir("/");
         notes.add("new root: " + (settings.root() != null ? settings.root() : "an empty tmpfs") + ", "
                 + settings.mounts().size() + " mount(s), old root detached");
+    }
+
+    /** Mount points of every cgroup and cgroup2 file system we see, from /proc/self/mountinfo. */
+    static List<String> cgroupMounts() {
+        return cgroupMounts(dev.sandbox.isolation.KernelFiles.readOrNull(Path.of("/proc/self/mountinfo")));
+    }
+
+    static List<String> cgroupMounts(String mountinfo) {
+        List<String> out = new ArrayList<>();
+        if (mountinfo == null) {
+            return out;
+        }
+        for (String line : mountinfo.split("\n")) {
+            String[] f = line.split(" ");
+            int dash = java.util.Arrays.asList(f).indexOf("-");
+            if (f.length > 4 && dash > 4 && dash + 1 < f.length
+                    && (f[dash + 1].equals("cgroup") || f[dash + 1].equals("cgroup2"))) {
+                out.add(unescape(f[4]));
+            }
+        }
+        return out;
+    }
+
+    /** mountinfo writes space, tab, newline and backslash in paths as \ooo. */
+    private static String unescape(String path) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '\\' && i + 3 < path.length() && path.substring(i + 1, i + 4).matches("[0-7]{3}")) {
+                b.append((char) Integer.parseInt(path.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static void parents(LaunchPlan plan, String dst) {
@@ -458,9 +510,9 @@ public final class IsolationSteps {
                 gaps);
     }
 
-    /** Step 7's additions to the policy's filters. */
+    /** Step 7's additions to the policy's filters: TIOCSTI refused whenever there is isolation, --net none's rules. */
     List<BpfProgram> filters() {
-        return settings.net() == Isolation.Net.NONE ? List.of(NetFilter.compile()) : List.of();
+        return settings.isEmpty() ? List.of() : List.of(IsolationFilter.compile(settings.net() == Isolation.Net.NONE));
     }
 
     /** The cgroup with its limits, made while planning so the plan knows whether to sync; the spawn follows. */

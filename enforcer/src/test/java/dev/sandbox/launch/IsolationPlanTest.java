@@ -49,7 +49,7 @@ class IsolationPlanTest {
         assertTrue(lastPivot < k.indexOf(STEP_CAPS), k::toString);
         assertTrue(k.indexOf(STEP_CAPS) < k.indexOf(STEP_NO_NEW_PRIVS), k::toString);
         assertEquals(2, k.stream().filter(s -> s == STEP_SECCOMP_FILTER).count(), "the policy's and the "
-                + "socket filter of --net none: " + k);
+                + "isolation filter (TIOCSTI, --net none's socket rule): " + k);
         assertEquals(STEP_EXEC, k.get(k.size() - 1));
         assertFalse(k.contains(STEP_STOP));
     }
@@ -84,5 +84,16 @@ class IsolationPlanTest {
         }
         assertTrue(LaunchFailure.message(STEP_UNSHARE, dev.sandbox.jna.Errno.EPERM, "p", "user")
                 .contains("user.max_user_namespaces"));
+    }
+
+    @Test
+    @DisplayName("the cgroup trees to make read-only are read from mountinfo, escapes decoded")
+    void cgroupMountsFromMountinfo() {
+        String info = "22 1 0:21 / / rw,relatime - ext4 /dev/vda rw\n"
+                + "30 22 0:26 / /sys/fs/cgroup rw - tmpfs tmpfs rw,mode=755\n"
+                + "31 30 0:27 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+                + "32 30 0:28 / /sys/fs/cgroup/un\\040ified rw shared:5 - cgroup2 cgroup2 rw\n"
+                + "33 22 0:29 / /mnt/cgroup-like rw - tmpfs cgroup rw\n";
+        assertEquals(List.of("/sys/fs/cgroup/pids", "/sys/fs/cgroup/un ified"), IsolationSteps.cgroupMounts(info));
     }
 }

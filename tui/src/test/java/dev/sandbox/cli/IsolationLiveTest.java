@@ -283,9 +283,11 @@ class IsolationLiveTest {
     @DisplayName("learning inside the isolation: the program's calls are learned, the sandbox's setup is not")
     void learnInside() throws IOException {
         Path save = tmp.resolve("learned.json");
-        SandboxRun r = run("--trace-block-dynamic", "--on-unknown", "allow", "--save", save.toString(),
+        SandboxRun r = run("--trace-block-dynamic", "--on-unknown", "allow", "--save", save.toString(), "--verify",
                 "--unshare-all", "--ro-bind", "/", "/", "--exec", escape(), "status");
         assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.err().contains(": identical: "), "--verify runs in the same isolation (a bare run would show "
+                + "other capabilities): " + r);
         assertTrue(r.out().contains("NoNewPrivs:\t1\n"), r::toString);
         String learned = Files.readString(save);
         for (String setup : new String[] {"\"mount\"", "\"pivot_root\"", "\"unshare\"", "\"capset\"",
@@ -296,5 +298,89 @@ class IsolationLiveTest {
         SandboxRun again = run("--policy", save.toString(), "--unshare-all", "--ro-bind", "/", "/", "--exec",
                 escape(), "status");
         assertEquals(enforced.out(), again.out(), "the learned policy runs the program in the same isolation");
+    }
+
+    @Test
+    @DisplayName("a nested user and mount namespace cannot remount the read-only root, uncover a mount or write")
+    void nestedNamespaceCannotUndoMounts() throws IOException {
+        // Not under /tmp, which the --tmpfs covers.
+        Path f = Files.createTempFile(Path.of("target").toAbsolutePath(), "keep", "");
+        try {
+            Files.writeString(f, "original");
+            SandboxRun r = sandbox("--unshare-all", "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--exec", escape(),
+                    "nested", f.toString());
+            // EINVAL: the kernel locked /tmp on top of the rest when it copied the mounts (MNT_LOCKED).
+            assertEquals("remount EPERM\numount EINVAL\nwrite EROFS\n", r.out(), r::toString);
+            assertEquals("original", Files.readString(f));
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    @Test
+    @DisplayName("the program cannot move itself out of its limited cgroup: the cgroup trees are read-only")
+    void cgroupStaysPut() throws IOException {
+        assumeTrue(Probes.isRoot(), "cgroup limits need root here (no delegated cgroup v2 subtree)");
+        String procs = hierarchyRootProcs("pids");
+        assumeTrue(procs != null, "no cgroup v1 pids hierarchy here");
+        SandboxRun r = sandbox("--pids", "16", "--exec", escape(), "join", procs);
+        assertTrue(r.out().startsWith("join EROFS\n"), r::toString);
+        assertTrue(r.out().lines().anyMatch(l -> l.contains(":pids:/") && l.contains("sandbox-")),
+                "still in its own pids cgroup: " + r);
+        SandboxRun bare = sandbox("--rlimit", "nofile=64", "--exec", escape(), "join", "/proc/self/nonexistent");
+        assertTrue(bare.out().startsWith("join ENOENT\n"), "the probe reports what open says: " + bare);
+    }
+
+    /** FILE cgroup.procs at the root of the cgroup v1 hierarchy holding this controller, from our mountinfo. */
+    private static String hierarchyRootProcs(String controller) throws IOException {
+        for (String line : KernelFiles.read(Path.of("/proc/self/mountinfo")).split("\n")) {
+            String[] f = line.split(" ");
+            int dash = List.of(f).indexOf("-");
+            if (dash > 4 && dash + 3 < f.length && f[dash + 1].equals("cgroup") && f[3].equals("/")
+                    && List.of(f[dash + 3].split(",")).contains(controller)) {
+                return f[4] + "/cgroup.procs";
+            }
+        }
+        return null;
+    }
+
+    @Test
+    @DisplayName("TIOCSTI (typing into the terminal the sandbox was started from) is refused with EPERM")
+    void noTerminalInjection() {
+        SandboxRun bare = run("--policy", allowAll, "--exec", escape(), "tiocsti");
+        String legacy = KernelFiles.readOrNull(Path.of("/proc/sys/dev/tty/legacy_tiocsti"));
+        if (legacy == null || legacy.trim().equals("1")) {
+            assertEquals("tiocsti ok\n", bare.out(), "the kernel allows it without isolation: " + bare);
+        }
+        SandboxRun r = sandbox("--unshare", "user", "--exec", escape(), "tiocsti");
+        assertEquals("tiocsti EPERM\n", r.out(), r::toString);
+    }
+
+    @Test
+    @DisplayName("a background process the program leaves behind dies with the pid namespace")
+    void nothingOutlivesThePidNamespace() throws IOException, InterruptedException {
+        String marker = "4242." + ProcessHandle.current().pid();
+        SandboxRun r = sandbox("--unshare", "pid", "--exec", "/bin/sh", "-c", "setsid sleep " + marker
+                + " </dev/null >/dev/null 2>&1 & echo started");
+        assertEquals("started\n", r.out(), r::toString);
+        List<ProcessHandle> left = ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("")
+                .contains(marker)).toList();
+        left.forEach(ProcessHandle::destroyForcibly);
+        assertEquals(List.of(), left.stream().map(p -> p.info().commandLine().orElse("")).toList());
+    }
+
+    @Test
+    @DisplayName("another process's /proc/PID/root (the host's file system) cannot be read from inside")
+    void noHostThroughProc() throws IOException, InterruptedException {
+        Path secret = Files.writeString(tmp.resolve("secret"), "x");
+        String viaProc = "/proc/" + ProcessHandle.current().pid() + "/root" + secret;
+        Process bare = new ProcessBuilder(escape(), "read", viaProc).redirectErrorStream(true).start();
+        assertEquals("read ok\n", new String(bare.getInputStream().readAllBytes()), "outside the sandbox the probe "
+                + "reaches it");
+        bare.waitFor();
+        List<String> args = new ArrayList<>(systemBinds());
+        args.addAll(List.of("--ro-bind", "/proc", "/proc", "--exec", escape(), "read", viaProc));
+        SandboxRun r = sandbox(args.toArray(String[]::new));
+        assertEquals("read EACCES\n", r.out(), "the host's /proc bound in, the sandbox's own process: " + r);
     }
 }
