@@ -58,4 +58,13 @@ class IsolationSettingsTest {
     void lastCap() {
         assertTrue(Capabilities.lastCap() >= 36, Integer.toString(Capabilities.lastCap()));
     }
+
+    @Test
+    @DisplayName("what an older Landlock ABI cannot restrict is said in words; nothing on the newest")
+    void landlockGaps() {
+        assertEquals(3, Landlock.unenforced(1).size());
+        assertTrue(String.join("; ", Landlock.unenforced(2)).contains("truncating files outside the rw trees (ABI 3)"));
+        assertTrue(String.join("; ", Landlock.unenforced(4)).contains("ioctl on device files (ABI 5)"));
+        assertEquals(java.util.List.of(), Landlock.unenforced(5));
+    }
 }

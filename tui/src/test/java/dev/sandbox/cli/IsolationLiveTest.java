@@ -233,6 +233,10 @@ class IsolationLiveTest {
         args.addAll(List.of("--exec", escape(), "read", f.toString()));
         SandboxRun r = sandbox(args.toArray(String[]::new));
         assertEquals("read EACCES\n", r.out(), r::toString);
+        args.set(args.size() - 2, "write");
+        args.addAll(args.size() - 4, List.of("--fs-rw", tmp.toString()));
+        SandboxRun rw = sandbox(args.toArray(String[]::new));
+        assertEquals("write ok\n", rw.out(), "--fs-rw allows writing beneath it: " + rw);
         SandboxRun ro = sandbox("--fs-mode", "readonly", "--exec", escape(), "write", f.toString());
         assertEquals("write EACCES\n", ro.out(), ro::toString);
         SandboxRun ws = sandbox("--fs-mode", "workspace-write", "--workspace", tmp.toString(), "--exec", escape(),
@@ -382,5 +386,34 @@ class IsolationLiveTest {
         args.addAll(List.of("--ro-bind", "/proc", "/proc", "--exec", escape(), "read", viaProc));
         SandboxRun r = sandbox(args.toArray(String[]::new));
         assertEquals("read EACCES\n", r.out(), "the host's /proc bound in, the sandbox's own process: " + r);
+    }
+
+    @Test
+    @DisplayName("--root DIR is /, writable; --proc is the pid namespace's; --dev has the usual nodes and no others")
+    void rootProcDev() throws IOException {
+        Path root = Files.createDirectory(tmp.resolve("root"));
+        List<String> args = new ArrayList<>(List.of("--root", root.toString()));
+        args.addAll(systemBinds());
+        args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--exec", "/bin/sh", "-c",
+                "echo made > /marker && ls /dev | tr '\\n' ' ' && echo && echo $$ && echo x > /dev/null && echo null ok"));
+        SandboxRun r = sandbox(args.toArray(String[]::new));
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals("made\n", Files.readString(root.resolve("marker")), "the file landed in DIR: " + r);
+        assertEquals("fd full null random shm stderr stdin stdout tty urandom zero \n2\nnull ok\n", r.out(),
+                r::toString);
+    }
+
+    @Test
+    @DisplayName("--cpus sets the cgroup's CPU quota the program runs under")
+    void cpusLimit() throws IOException {
+        assumeTrue(Probes.isRoot(), "cgroup limits need root here (no delegated cgroup v2 subtree)");
+        String v1 = hierarchyRootProcs("cpu");
+        String script = v1 != null
+                ? "p=$(awk -F: '{n=split($2,c,\",\"); for(i=1;i<=n;i++) if(c[i]==\"cpu\") print $3}' /proc/self/cgroup); d="
+                        + Path.of(v1).getParent() + "$p; cat $d/cpu.cfs_quota_us $d/cpu.cfs_period_us"
+                : "p=$(sed -n 's/^0:://p' /proc/self/cgroup); cat /sys/fs/cgroup$p/cpu.max";
+        SandboxRun r = sandbox("--cpus", "0.5", "--exec", "/bin/sh", "-c", script);
+        assertEquals(v1 != null ? "50000\n100000\n" : "50000 100000\n", r.out(), r::toString);
+        assertEquals(Set.of(), leftoverCgroups(), "the cgroup is removed afterwards");
     }
 }

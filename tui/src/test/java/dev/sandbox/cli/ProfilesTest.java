@@ -33,14 +33,19 @@ class ProfilesTest {
         Probes.assumeFeature(Landlock.abi() > 0, "Landlock: " + Landlock.unavailabilityCause());
     }
 
+    private static final String NODE_FILE = "/tmp/sandbox-node-safe-" + ProcessHandle.current().pid();
+
     static Stream<Arguments> programs() {
         return Stream.of(
                 Arguments.of("minimal", List.of(Probes.path("static_hello"))),
                 Arguments.of("python-safe", List.of("/usr/bin/python3", "-c",
                         "import os, json; print(json.dumps(sorted(os.listdir('/etc/apt'))))")),
+                // The bare run writes the host's /tmp: a name of this run's own, so another user's leftover cannot
+                // refuse it (the sandboxed run writes its private /tmp).
                 Arguments.of("node-safe", List.of("/usr/bin/node", "-e",
-                        "const fs = require('fs'); fs.writeFileSync('/tmp/n', 'written'); "
-                                + "console.log(require('os').platform(), 6 * 7, fs.readFileSync('/tmp/n', 'utf8'))")),
+                        "const fs = require('fs'); fs.writeFileSync('" + NODE_FILE + "', 'written'); "
+                                + "console.log(require('os').platform(), 6 * 7, fs.readFileSync('" + NODE_FILE
+                                + "', 'utf8')); fs.unlinkSync('" + NODE_FILE + "')")),
                 Arguments.of("shell-readonly", List.of("/bin/sh", "-c", "echo hi; cd /tmp; pwd")));
     }
 
