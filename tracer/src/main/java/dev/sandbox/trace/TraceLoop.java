@@ -205,6 +205,7 @@ public final class TraceLoop {
         if (ev instanceof TraceEvent.Exited || ev instanceof TraceEvent.Killed) {
             if (task != null) {
                 tasks.remove(tid);
+                reportTasks();
             }
             if (tid == mainPid) {
                 mainStatus = ExitStatus.decode(st);
