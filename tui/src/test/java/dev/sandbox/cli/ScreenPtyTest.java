@@ -79,7 +79,7 @@ class ScreenPtyTest {
         try (Tmux t = Tmux.start(tmp, 80, 24, "printf 'before the sandbox\\n';", "--trace-block-dynamic", "--ui",
                 "screen", "--policy", baseWithout("mkdir", "mkdirat").toString(), "--save", out.toString(), "--exec",
                 "/bin/sh", "-c", script)) {
-            String q = t.await(s -> s.contains("unknown syscall mkdir (83)") && s.contains("Ctrl-C end it now"), 30);
+            String q = t.await(s -> s.contains("unknown syscall mkdir (83)") && s.contains("Ctrl-C end it now"), 60);
             assertTrue(q.contains(" sandbox learning: /bin/sh -c"), q);
             assertTrue(q.contains("file, low risk: create a directory"), q);
             assertTrue(q.matches("(?s).*\\[#+ *\\] \\d+ s, then blocked \\(EPERM\\).*"), "countdown: " + q);
@@ -109,7 +109,7 @@ class ScreenPtyTest {
         try (Tmux t = Tmux.start(tmp, 80, 24, "printf 'before the sandbox\\n';", "--trace-block-dynamic", "--ui",
                 "screen", "--policy", baseWithout("lseek").toString(), "--save", out.toString(), "--exec",
                 "/usr/bin/less", file.toString())) {
-            t.await(s -> s.contains("unknown syscall lseek (8)") && s.contains("Ctrl-C end it now"), 30);
+            t.await(s -> s.contains("unknown syscall lseek (8)") && s.contains("Ctrl-C end it now"), 60);
             t.keys("y");
             t.await(s -> s.contains("line 1\nline 2\n") && s.contains("line 23"), 15);
             assertTrue(t.alternateScreen());
@@ -144,7 +144,7 @@ class ScreenPtyTest {
         try (Tmux t = Tmux.start(tmp, 80, 24, before, "--trace-block-dynamic", "--ui", "screen", "--policy",
                 baseWithout("fsync", "fdatasync").toString(), "--save", out.toString(), "--exec", "/usr/bin/vi",
                 "-u", "NONE", "-N", "-n", file.toString())) {
-            t.await(s -> s.contains("~"), 30);
+            t.await(s -> s.contains("~"), 60);
             t.keys("ihello from vi");
             t.press("Escape");
             t.keys(":w");
@@ -219,7 +219,7 @@ class ScreenPtyTest {
         try (Tmux t = Tmux.start(tmp, 80, 24, "", "--trace-block-dynamic", "--ui", "screen", "--policy",
                 baseWithout("mkdir", "mkdirat").toString(), "--save", out.toString(), "--exec", Probes.path("mkdir"),
                 tmp.resolve("never").toString())) {
-            t.await(s -> s.contains("unknown syscall mkdir (83)") && s.contains("Ctrl-C end it now"), 30);
+            t.await(s -> s.contains("unknown syscall mkdir (83)") && s.contains("Ctrl-C end it now"), 60);
             t.press("C-c");
             assertEquals(130, t.exitStatus(30));
             String after = t.joined();
@@ -242,7 +242,7 @@ class ScreenPtyTest {
                 "--save", out.toString(), "--exec", "/bin/cat")) {
             t.keys("typed to cat");
             t.press("Enter");
-            t.await(s -> s.lines().filter(l -> l.equals("typed to cat")).count() == 2, 30);
+            t.await(s -> s.lines().filter(l -> l.equals("typed to cat")).count() == 2, 60);
             t.press("C-c");
             assertEquals(130, t.exitStatus(30));
             String after = t.screen();
