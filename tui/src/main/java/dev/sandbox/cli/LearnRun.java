@@ -163,7 +163,11 @@ final class LearnRun {
         try {
             result = tracer.run(command);
         } finally {
-            forwarder.uninstall();
+            // In the screen UI the handler stays to the end: the program's Ctrl-C reached the sandbox too, and the
+            // JVM may run the handler only now; the default one would exit at once, before the policy is saved.
+            if (!programsCtrlC) {
+                forwarder.uninstall();
+            }
             stdoutHash = out == null ? null : out.finish();
             stderrHash = errCapture == null ? null : errCapture.finish();
             if (tty != null) {

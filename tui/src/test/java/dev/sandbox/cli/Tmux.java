@@ -15,7 +15,9 @@ import java.util.function.Predicate;
  * anyone's tmux.
  */
 final class Tmux implements AutoCloseable {
-    private final String socket = "sandbox-test-" + ProcessHandle.current().pid();
+    private static final java.util.concurrent.atomic.AtomicInteger SERVERS = new java.util.concurrent.atomic.AtomicInteger();
+    /** A server per terminal: the last test's kill-server may still be running while the next one starts. */
+    private final String socket = "sandbox-test-" + ProcessHandle.current().pid() + "-" + SERVERS.incrementAndGet();
     private final String session;
     private final Path exitFile;
 
