@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <poll.h>
 #include <termios.h>
+#include <sys/ioctl.h>
 
 #define SHOW(name, value) printf("%s %lld\n", name, (long long)(value))
 
@@ -28,6 +29,16 @@ int main(void)
     SHOW("offsetof_termios_c_cc", offsetof(struct termios, c_cc));
     SHOW("ICANON", ICANON);
     SHOW("ECHO", ECHO);
+    SHOW("ISIG", ISIG);
+    SHOW("IEXTEN", IEXTEN);
+    SHOW("TIOCGWINSZ", TIOCGWINSZ);
+    SHOW("TIOCSWINSZ", TIOCSWINSZ);
+    SHOW("SIG_BLOCK", SIG_BLOCK);
+    SHOW("SIG_SETMASK", SIG_SETMASK);
+    SHOW("SIGQUIT", SIGQUIT);
+    SHOW("SIGTTIN", SIGTTIN);
+    SHOW("SIGTTOU", SIGTTOU);
+    SHOW("SIGWINCH", SIGWINCH);
     SHOW("VTIME", VTIME);
     SHOW("VMIN", VMIN);
     SHOW("TCSANOW", TCSANOW);

@@ -43,6 +43,16 @@ public class LayoutTest {
         assertEquals(c.get("offsetof_termios_c_cc"), (long) LibC.TERMIOS_C_CC);
         assertEquals(c.get("ICANON"), (long) LibC.ICANON);
         assertEquals(c.get("ECHO"), (long) LibC.ECHO);
+        assertEquals(c.get("ISIG"), (long) LibC.ISIG);
+        assertEquals(c.get("IEXTEN"), (long) LibC.IEXTEN);
+        assertEquals(c.get("TIOCGWINSZ"), LibC.TIOCGWINSZ);
+        assertEquals(c.get("TIOCSWINSZ"), LibC.TIOCSWINSZ);
+        assertEquals(c.get("SIG_BLOCK"), (long) LibC.SIG_BLOCK);
+        assertEquals(c.get("SIG_SETMASK"), (long) LibC.SIG_SETMASK);
+        assertEquals(c.get("SIGQUIT"), (long) LibC.SIGQUIT);
+        assertEquals(c.get("SIGTTIN"), (long) LibC.SIGTTIN);
+        assertEquals(c.get("SIGTTOU"), (long) LibC.SIGTTOU);
+        assertEquals(c.get("SIGWINCH"), (long) LibC.SIGWINCH);
         assertEquals(c.get("VTIME"), (long) LibC.VTIME);
         assertEquals(c.get("VMIN"), (long) LibC.VMIN);
         assertEquals(c.get("TCSANOW"), (long) LibC.TCSANOW);

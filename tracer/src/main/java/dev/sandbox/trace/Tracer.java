@@ -79,7 +79,6 @@ public final class Tracer {
     private final Consumer<String> trace;
     private final AuditLog audit;
 
-    private int stdinFd = -1;
     private int stdoutFd = -1;
     private int stderrFd = -1;
     private Feed feed;
@@ -113,13 +112,6 @@ public final class Tracer {
         this.stderrFd = stderrFd;
     }
 
-    /** Gives the program this fd as stdin, stdout and stderr (the screen UI's pty). Call before {@link #run}. */
-    public void terminal(int fd) {
-        this.stdinFd = fd;
-        this.stdoutFd = fd;
-        this.stderrFd = fd;
-    }
-
     /** Call before {@link #run}. */
     public void feed(Feed feed) {
         this.feed = feed;
@@ -131,8 +123,8 @@ public final class Tracer {
         List<BpfProgram> filters = filters();
         String cwd = options.cwd() != null && !options.cwd().equals(System.getProperty("user.dir")) ? options.cwd()
                 : null;
-        LaunchPlan plan = LaunchPlan.forProgram(cwd, true, stdinFd >= 0 && stdinFd == stdoutFd, filters, path,
-                command, LibC.getpid(), LibC.SIGKILL);
+        LaunchPlan plan = LaunchPlan.forProgram(cwd, true, false, filters, path, command, LibC.getpid(),
+                LibC.SIGKILL);
         LearningSession session = new LearningSession(decider, learned, audit, feed,
                 options.verbose() ? trace : null, line -> trace.accept("sandbox: " + line), options.timeout());
         TraceLoop.Outcome[] outcome = new TraceLoop.Outcome[1];
@@ -148,7 +140,7 @@ public final class Tracer {
                 if (interruptedBy != 0) {
                     l.killProgram();
                 }
-                outcome[0] = l.run(plan, stdinFd, stdoutFd, stderrFd);
+                outcome[0] = l.run(plan, -1, stdoutFd, stderrFd);
             } catch (RuntimeException e) {
                 failure[0] = e;
             }

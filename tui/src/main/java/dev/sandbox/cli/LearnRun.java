@@ -12,11 +12,9 @@ import dev.sandbox.learn.AuditLog;
 import dev.sandbox.learn.Decider;
 import dev.sandbox.learn.LearnedPolicy;
 import dev.sandbox.learn.OnUnknown;
-import com.googlecode.lanterna.screen.Screen;
-import com.googlecode.lanterna.screen.TerminalScreen;
-import com.googlecode.lanterna.terminal.DefaultTerminalFactory;
 import dev.sandbox.line.LinePrompter;
 import dev.sandbox.screen.LearnScreen;
+import dev.sandbox.screen.Tty;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.prompt.Prompter;
@@ -102,25 +100,27 @@ final class LearnRun {
         // Everything that can refuse has been checked: only now may the screen take over the terminal.
         boolean terminal = LibC.isatty(0) == 1 && LibC.isatty(1) == 1;
         String term = System.getenv("TERM");
-        boolean capable = terminal && term != null && !term.isEmpty() && !term.equals("dumb");
+        // The screen borrows the alternate screen for each question: terminals without one get the line prompt.
+        boolean capable = terminal && term != null && !term.isEmpty() && !term.equals("dumb")
+                && !term.equals("linux") && !term.startsWith("vt");
         boolean screenUi = onUnknown == OnUnknown.ASK && (opts.ui.equals("screen") || opts.ui.equals("auto") && capable);
         if (opts.ui.equals("screen") && !terminal) {
             // Refuse rather than fall back: the person asked for a screen that cannot be shown here.
             throw new SandboxException("--ui screen needs a terminal on stdin and stdout", ExitCodes.REFUSED);
         }
         LinePrompter line = LinePrompter.open();
-        Screen screen = null;
+        Tty tty = null;
         LearnScreen learnScreen = null;
         Tracer[] tracerRef = new Tracer[1];
         if (screenUi) {
-            try {
-                screen = new TerminalScreen(new DefaultTerminalFactory().setForceTextTerminal(true).createTerminal());
-                screen.startScreen();
-            } catch (IOException e) {
-                throw new SandboxException("cannot start the screen UI: " + e.getMessage() + " (try --ui line)",
+            tty = Tty.open();
+            if (tty == null) {
+                throw new SandboxException("cannot start the screen UI: no controlling terminal (try --ui line)",
                         ExitCodes.REFUSED);
             }
-            learnScreen = new LearnScreen(screen, String.join(" ", command), sig -> tracerRef[0].interrupt(sig));
+            // q or Ctrl-C inside a question ends the session as an interrupt does (exit 130), and says so
+            learnScreen = LearnScreen.on(tty, String.join(" ", command), fast,
+                    () -> tracerRef[0].interrupt(LibC.SIGINT));
         }
         Prompter prompter = onUnknown != OnUnknown.ASK ? null : learnScreen != null ? learnScreen : line;
         Decider decider = new Decider(base, ceiling, onUnknown, prompter, say);
@@ -138,38 +138,50 @@ final class LearnRun {
                     + "; unknown syscalls: " + onUnknown.name().toLowerCase(java.util.Locale.ROOT));
         }
         // Outputs that are not a terminal pass through a hashing pipe, for the fidelity check (verify); a terminal
-        // stays the program's own, since a program that sees a pipe instead behaves differently. In screen mode
-        // the program runs on a pty of its own, shown in the output pane.
-        Capture out = learnScreen != null || LibC.isatty(1) == 1 ? null
+        // stays the program's own, since a program that sees a pipe instead behaves differently. The screen UI
+        // leaves the terminal to the program too: it borrows it only while a question is open.
+        Capture out = LibC.isatty(1) == 1 ? null
                 : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.out), "stdout");
-        Capture errCapture = learnScreen != null || LibC.isatty(2) == 1 ? null
+        Capture errCapture = LibC.isatty(2) == 1 ? null
                 : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.err), "stderr");
         if (learnScreen != null) {
-            tracer.terminal(learnScreen.programTerminal());
             tracer.feed(learnScreen);
-        } else {
-            tracer.outputs(out == null ? -1 : out.childFd(), errCapture == null ? -1 : errCapture.childFd());
         }
-        SignalForwarder forwarder = SignalForwarder.install(tracer::interrupt);
+        tracer.outputs(out == null ? -1 : out.childFd(), errCapture == null ? -1 : errCapture.childFd());
+        // In the screen UI the program has the keys between questions, so a Ctrl-C there is the program's: the
+        // kernel sends SIGINT to the whole foreground group, the program among it, and the sandbox lets it decide
+        // (as strace -o does). If it dies of it, the session ends normally and the policy is saved.
+        boolean programsCtrlC = learnScreen != null;
+        SignalForwarder forwarder = SignalForwarder.install(sig -> {
+            if (!(programsCtrlC && sig == LibC.SIGINT)) {
+                tracer.interrupt(sig);
+            }
+        });
         Tracer.Result result;
         String stdoutHash;
         String stderrHash;
         try {
             result = tracer.run(command);
         } finally {
-            forwarder.uninstall();
+            // In the screen UI the handler stays to the end: the program's Ctrl-C reached the sandbox too, and the
+            // JVM may run the handler only now; the default one would exit at once, before the policy is saved.
+            if (!programsCtrlC) {
+                forwarder.uninstall();
+            }
             stdoutHash = out == null ? null : out.finish();
             stderrHash = errCapture == null ? null : errCapture.finish();
-            if (learnScreen != null) {
-                try {
-                    learnScreen.close();
-                    screen.stopScreen();
-                } catch (IOException e) {
-                    say.accept("closing the screen: " + e.getMessage());
-                }
+            if (tty != null) {
+                tty.close();
             }
         }
-        report(result);
+        String endedAt = learnScreen == null ? null : learnScreen.endedByPerson();
+        report(result, endedAt);
+        if (learnScreen != null) {
+            say.accept("session: " + learnScreen.summary());
+            if (learnScreen.wasUnavailable()) {
+                say.accept("some questions could not take the terminal and were blocked");
+            }
+        }
         if (audit != null) {
             try {
                 audit.close();
@@ -197,10 +209,13 @@ final class LearnRun {
         }
         int size = json.getAsJsonArray("syscalls").size();
         Path target = opts.save;
-        if (target == null && prompter != null && line != null && result.interrupted() == 0) {
+        if (target == null && prompter != null && line != null && (result.interrupted() == 0 || endedAt != null)) {
             Path suggested = Path.of(Path.of(command.get(0)).getFileName() + ".json");
-            if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + suggested + "?")) {
+            if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + suggested + "?",
+                    Duration.ofSeconds(opts.timeout))) {
                 target = suggested;
+            } else {
+                say.accept("not saved; to keep what a run learns: " + rerunWithSave(suggested));
             }
         }
         if (target != null) {
@@ -220,8 +235,10 @@ final class LearnRun {
         return result.exitCode();
     }
 
-    private void report(Tracer.Result r) {
-        if (r.killedAt() != null) {
+    private void report(Tracer.Result r, String endedAt) {
+        if (endedAt != null) {
+            err.println("sandbox: you ended the session at " + endedAt + ": the traced programs were killed");
+        } else if (r.killedAt() != null) {
             err.println("sandbox: killed " + command.get(0) + " and every process it started, at syscall "
                     + r.killedAt());
         } else if (r.interrupted() != 0) {
@@ -241,6 +258,22 @@ final class LearnRun {
         }
         say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + target
                 + (denied > 0 ? " (" + denied + " denied, listed in its metadata)" : ""));
+    }
+
+    /** The command that learns again and saves: the sandbox's own options as given, with --save added. */
+    private String rerunWithSave(Path file) {
+        List<String> words = new java.util.ArrayList<>(List.of("sandbox"));
+        words.addAll(opts.ownArgs);
+        words.add("--save");
+        words.add(file.toString());
+        words.add("--exec");
+        words.addAll(command);
+        StringBuilder b = new StringBuilder();
+        for (String w : words) {
+            b.append(b.length() == 0 ? "" : " ").append(w.matches("[A-Za-z0-9_./=:,+@%^-]+") ? w
+                    : "'" + w.replace("'", "'\\''") + "'");
+        }
+        return b.toString();
     }
 
     /** "2 new syscalls (statx, getrandom); no new syscalls in the last 3 runs": tells when learning is done. */

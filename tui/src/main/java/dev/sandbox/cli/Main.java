@@ -26,6 +26,7 @@ public final class Main {
         List<String> command = split < 0 ? List.of() : List.of(Arrays.copyOfRange(args, split + 1, args.length));
 
         SandboxCommand root = new SandboxCommand(command, err);
+        root.ownArgs = List.of(own);
         CommandLine cl = new CommandLine(root);
         if (split < 0) {
             // Subcommands are registered only when no program is being run: picocli reflects over every

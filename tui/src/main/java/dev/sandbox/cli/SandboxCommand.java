@@ -87,6 +87,8 @@ final class SandboxCommand implements Callable<Integer> {
             + "syscall and its decision).")
     boolean verbose;
 
+    /** The sandbox's own arguments as given (before --exec), to show a command to run again. */
+    List<String> ownArgs = List.of();
     private final List<String> command;
     private final PrintStream err;
 
