@@ -20,8 +20,9 @@ public final class LaunchPlan {
     private record Step(StepKind kind, int flags, byte[] payload) {}
 
     private final List<Step> steps = new ArrayList<>();
-    private String program;
-    private List<String> argv;
+    private final List<int[]> inherited = new ArrayList<>();
+    private byte[] program;
+    private List<byte[]> argv;
 
     public LaunchPlan noNewPrivs() {
         return add(StepKind.STEP_NO_NEW_PRIVS, 0, new byte[0]);
@@ -30,6 +31,28 @@ public final class LaunchPlan {
     /** @param flags SECCOMP_FILTER_FLAG_* for seccomp(2) */
     public LaunchPlan seccompFilter(BpfProgram program, int flags) {
         return add(StepKind.STEP_SECCOMP_FILTER, flags, program.bytes());
+    }
+
+    /**
+     * A filter whose kill verdicts go to a supervisor process, which writes a record per violation to
+     * {@code reportFd} (an fd of the launcher: see {@link #inherit}) and kills the violator.
+     */
+    public LaunchPlan seccompNotify(BpfProgram program, int reportFd) {
+        byte[] filter = program.bytes();
+        ByteBuffer b = ByteBuffer.allocate(4 + filter.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(reportFd).put(filter);
+        return add(StepKind.STEP_SECCOMP_NOTIFY, 0, b.array());
+    }
+
+    /** Our fd {@code fd} becomes the launcher's {@code childFd} (above the plan's and error pipe's fds). */
+    public LaunchPlan inherit(int fd, int childFd) {
+        inherited.add(new int[] {fd, childFd});
+        return this;
+    }
+
+    /** The fds handed to the launcher besides its plan, error pipe and stdio: {ours, the launcher's}. */
+    public List<int[]> inherited() {
+        return inherited;
     }
 
     public LaunchPlan stopForTracer() {
@@ -55,24 +78,25 @@ public final class LaunchPlan {
         return add(StepKind.STEP_CHDIR, 0, cstring(dir));
     }
 
-    /** The last step: execve(path, argv, environ). */
-    public LaunchPlan exec(String path, List<String> argv) {
-        this.program = path;
+    /** The last step: execve(path, argv, environ), every string as the bytes the person gave. */
+    public LaunchPlan exec(byte[] path, List<byte[]> argv) {
+        this.program = path.clone();
         this.argv = List.copyOf(argv);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(cstring(path));
-        for (String a : argv) {
+        for (byte[] a : argv) {
             out.writeBytes(cstring(a));
         }
         return add(StepKind.STEP_EXEC, 0, out.toByteArray());
     }
 
-    public String program() {
-        return program;
+    public LaunchPlan exec(String path, List<String> argv) {
+        return exec(path.getBytes(StandardCharsets.UTF_8), Argv.of(argv).argv());
     }
 
-    public List<String> argv() {
-        return argv;
+    /** The program for a message: argv[0] as a person reads it, else the path. */
+    public String programName() {
+        return Argv.show(argv == null || argv.isEmpty() ? program : argv.get(0));
     }
 
     /** The step at {@code index}, to name a failure the launcher reported by position. */
@@ -110,7 +134,10 @@ public final class LaunchPlan {
     }
 
     private static byte[] cstring(String s) {
-        byte[] raw = s.getBytes(StandardCharsets.UTF_8);
+        return cstring(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] cstring(byte[] raw) {
         for (byte c : raw) {
             if (c == 0) {
                 throw new IllegalArgumentException("argument contains a NUL byte");

@@ -6,6 +6,7 @@ import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.ExitStatus;
 import dev.sandbox.launch.LaunchPlan;
 import dev.sandbox.launch.Launcher;
@@ -155,7 +156,12 @@ public final class Tracer {
 
     /** Runs {@code command} to the end of its last traced task, on a dedicated thread, and says how it ended. */
     public Result run(List<String> command) {
-        String path = ProgramPath.resolve(command.get(0));
+        return run(Argv.of(command));
+    }
+
+    /** The same, with the program and its arguments as bytes, passed to execve unchanged. */
+    public Result run(Argv command) {
+        byte[] path = ProgramPath.resolve(command.program());
         Result[] result = new Result[1];
         RuntimeException[] failure = new RuntimeException[1];
         Thread t = new Thread(() -> {
@@ -210,7 +216,7 @@ public final class Tracer {
         }
     }
 
-    private Result loop(String path, List<String> command) {
+    private Result loop(byte[] path, Argv command) {
         String cwd = System.getProperty("user.dir");
         if (options.pin()) {
             pinToOneCpu();
@@ -228,7 +234,7 @@ public final class Tracer {
         if (options.fast()) {
             plan.noNewPrivs().seccompFilter(new FilterCompiler().compileTrap(options.base(), SCMP_ACT_TRACE), 0);
         }
-        plan.exec(path, command);
+        plan.exec(path, command.argv());
         Launcher.Child child = launcher.spawn(plan, stdinFd, stdoutFd, stderrFd);
         mainPid = child.pid();
         seize(child);
