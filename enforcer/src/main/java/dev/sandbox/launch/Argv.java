@@ -16,6 +16,9 @@ import java.util.List;
  * bytes are carried from /proc/self/cmdline ({@link RawArgs}) to execve untouched. Strings exist only to show them.
  */
 public final class Argv {
+    /** What the sandbox's messages are encoded with (System.err's charset). */
+    private static final java.nio.charset.CharsetEncoder OUTPUT = outputCharset().newEncoder();
+
     private final List<byte[]> argv;
 
     private Argv(List<byte[]> argv) {
@@ -123,18 +126,31 @@ public final class Argv {
     }
 
     private static void appendEscaped(StringBuilder b, CharSequence s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+        s.codePoints().forEach(c -> {
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                 switch (c) {
                     case '\n' -> b.append("\\n");
                     case '\t' -> b.append("\\t");
                     case '\r' -> b.append("\\r");
-                    default -> b.append(String.format("\\x%02x", (int) c));
+                    default -> b.append(String.format("\\x%02x", c));
+                }
+            } else if (c >= 0x80 && !OUTPUT.canEncode(new String(Character.toChars(c)))) {
+                // our messages' charset (ASCII under LANG=C) has no such character: its bytes, not a '?'
+                for (byte x : new String(Character.toChars(c)).getBytes(StandardCharsets.UTF_8)) {
+                    b.append(String.format("\\x%02x", x & 0xff));
                 }
             } else {
-                b.append(c);
+                b.appendCodePoint(c);
             }
+        });
+    }
+
+    private static java.nio.charset.Charset outputCharset() {
+        String name = System.getProperty("sun.stderr.encoding");
+        try {
+            return name != null ? java.nio.charset.Charset.forName(name) : java.nio.charset.Charset.defaultCharset();
+        } catch (RuntimeException e) {
+            return java.nio.charset.Charset.defaultCharset();
         }
     }
 

@@ -141,7 +141,11 @@ public final class Supervisor {
         drain(true);
         Launcher.closeQuietly(readFd);
         if (eof && supervisorPid > 0) {
-            StaticRun.waitFor(supervisorPid);
+            try {
+                LibC.waitpid(supervisorPid, new int[1], 0); // it closed the pipe on its way out
+            } catch (LastErrorException e) {
+                // ECHILD: reaped already (a tracer's waitpid(-1)), or not our child
+            }
         }
     }
 

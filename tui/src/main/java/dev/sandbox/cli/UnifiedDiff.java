@@ -41,12 +41,12 @@ final class UnifiedDiff {
             if (i < x.size() && j < y.size() && x.get(i).equals(y.get(j))) {
                 ops.add(new char[] {' '});
                 at.add(new int[] {i++, j++});
-            } else if (j < y.size() && (i == x.size() || lcs[i][j + 1] >= lcs[i + 1][j])) {
-                ops.add(new char[] {'+'});
-                at.add(new int[] {i, j++});
-            } else {
+            } else if (i < x.size() && (j == y.size() || lcs[i + 1][j] >= lcs[i][j + 1])) {
                 ops.add(new char[] {'-'});
                 at.add(new int[] {i++, j});
+            } else {
+                ops.add(new char[] {'+'});
+                at.add(new int[] {i, j++});
             }
         }
         int k = 0;

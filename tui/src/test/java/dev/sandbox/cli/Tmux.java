@@ -15,7 +15,9 @@ import java.util.function.Predicate;
  * anyone's tmux.
  */
 final class Tmux implements AutoCloseable {
-    private final String socket = "sandbox-test-" + ProcessHandle.current().pid();
+    private static final java.util.concurrent.atomic.AtomicInteger SERVERS = new java.util.concurrent.atomic.AtomicInteger();
+    /** A server of its own per use: a new one on the socket of one just killed may find it still going away. */
+    private final String socket = "sandbox-test-" + ProcessHandle.current().pid() + "-" + SERVERS.incrementAndGet();
     private final String session;
     private final Path exitFile;
 
