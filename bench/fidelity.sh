@@ -46,7 +46,7 @@ gcc -c -o hello.o src/hello.c
 tar --mtime=@0 --sort=name --owner=0 --group=0 -cf src.tar src
 zip -q -X src.zip src/hello.c src/lib.c
 ( export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@b GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@b \
-      GIT_AUTHOR_DATE=@0 GIT_COMMITTER_DATE=@0
+      GIT_AUTHOR_DATE=2000-01-01T00:00:00Z GIT_COMMITTER_DATE=2000-01-01T00:00:00Z
   git init -q repo && cp src/hello.c repo/ && git -C repo add . && git -C repo commit -q -m first ) || exit 1
 touch -d @0 -h $(find . -mindepth 1) 2>/dev/null
 
@@ -109,8 +109,11 @@ EOF
 
 fresh() { rm -rf "$out/run" && cp -a "$tpl" "$out/run" && cd "$out/run"; }
 
-# syscall names from `strace -c` (the last column of the summary, without the total)
-strace_set() { awk 'f && $NF != "total" && $1 !~ /^-/ { print $NF } /^------/ { f = 1 }' "$1" | sort -u; }
+# syscall names from a full `strace -f` log: "PID name(" and "<... name resumed>" (not `strace -c`, which leaves
+# out calls that never return, such as exit_group)
+strace_set() {
+    sed -nE 's/^([0-9]+ +)?([a-z0-9_]+)\(.*/\2/p; s/^([0-9]+ +)?<\.\.\. ([a-z0-9_]+) resumed>.*/\2/p' "$1" | sort -u
+}
 
 total=0; same=0; extra_total=0; missing_total=0
 report=$out/report.txt
@@ -133,8 +136,9 @@ while IFS='|' read -r name cmd; do
     learn < /dev/null > "$d/learn.out" 2> "$d/learn.err"; learn_rc=$?
     fresh; eval "enforce() { \"\$sandbox\" --policy \"$d/policy.json\" --exec $cmd; }"
     enforce < /dev/null > "$d/enforce.out" 2> "$d/enforce.err"; enforce_rc=$?
-    fresh; eval "traced() { strace -f -qq -c -o \"$d/strace.txt\" $cmd; }"
-    traced < /dev/null > /dev/null 2>&1
+    # the same kinds of stdio as the other runs: a program writing to /dev/null may take another path
+    fresh; eval "traced() { strace -f -qq -o \"$d/strace.txt\" $cmd; }"
+    traced < /dev/null > "$d/strace.out" 2> "$d/strace.err"
     cd "$out"
 
     strace_set "$d/strace.txt" > "$d/strace.set"

@@ -75,7 +75,10 @@ public final class StaticRun {
                     + " could never start: add \"execve\" to the policy", ExitCodes.REFUSED);
         }
         byte[] path = ProgramPath.resolve(command.program());
-        boolean supervised = Supervisor.available();
+        // Only a kill verdict goes to the supervisor: a policy that kills nothing needs none.
+        boolean kills = policy.action().kind() == dev.sandbox.policy.Action.Kind.KILL
+                || policy.rules().stream().anyMatch(r -> r.action().kind() == dev.sandbox.policy.Action.Kind.KILL);
+        boolean supervised = kills && Supervisor.available();
         BpfProgram bpf = (supervised ? FilterCompiler.supervised() : new FilterCompiler()).compile(policy);
         verbose.accept("policy " + policy.source() + ": " + policy.mode().label() + " mode, "
                 + policy.syscalls().size() + " syscalls, refused calls get " + policy.action().describe()
