@@ -17,11 +17,16 @@
 #include <termios.h>
 #include <sys/ioctl.h>
 
+#include "plan.h"
+
 #define SHOW(name, value) printf("%s %lld\n", name, (long long)(value))
 
 int main(void)
 {
     SHOW("sizeof_posix_spawn_file_actions_t", sizeof(posix_spawn_file_actions_t));
+    SHOW("sizeof_notify_record", sizeof(struct notify_record));
+    SHOW("O_PATH", O_PATH);
+    SHOW("O_DIRECTORY", O_DIRECTORY);
     SHOW("sizeof_posix_spawnattr_t", sizeof(posix_spawnattr_t));
     SHOW("sizeof_sigset_t", sizeof(sigset_t));
     SHOW("sizeof_termios", sizeof(struct termios));

@@ -22,6 +22,11 @@ public final class LibC {
     public static final int O_RDONLY = 0;
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_PATH = 010000000;
+    public static final int AT_FDCWD = -100;
+    // <asm/unistd_64.h>
+    public static final long SYS_pidfd_open = 434;
     // <fcntl.h> fcntl commands
     public static final int F_DUPFD_CLOEXEC = 1030;
     // <sys/mman.h>
@@ -87,10 +92,21 @@ public final class LibC {
     public static native long write(int fd, byte[] buf, long count) throws LastErrorException;
     public static native long lseek(int fd, long offset, int whence) throws LastErrorException;
     public static native int open(String path, int flags) throws LastErrorException;
+    /** A path as the bytes the person gave (NUL-terminated by the caller): not every path is a Java String. */
+    public static native int open(byte[] path, int flags) throws LastErrorException;
+    public static native int renameat(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath)
+            throws LastErrorException;
+    /** Never fails; null when unset. The value's bytes, whatever the locale (System.getenv decodes them). */
+    public static native Pointer getenv(String name);
     public static native int memfd_create(String name, int flags) throws LastErrorException;
     public static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
     public static native int kill(int pid, int sig) throws LastErrorException;
     public static native int getpid();
+    /**
+     * glibc's syscall() is variadic; every use here passes two integer arguments, which the x86_64 ABI passes the
+     * same way to a variadic and a fixed function. errno convention.
+     */
+    public static native long syscall(long number, long a1, long a2) throws LastErrorException;
     /** fcntl is variadic in C; every use here passes one int, which the x86_64 ABI passes like a fixed argument. */
     public static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 

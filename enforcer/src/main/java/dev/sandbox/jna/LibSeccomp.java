@@ -30,6 +30,7 @@ public final class LibSeccomp {
     // <seccomp.h> actions
     public static final int SCMP_ACT_KILL_PROCESS = 0x80000000;
     public static final int SCMP_ACT_TRAP = 0x00030000;
+    public static final int SCMP_ACT_NOTIFY = 0x7fc00000; // SECCOMP_RET_USER_NOTIF
     public static final int SCMP_ACT_ERRNO_BASE = 0x00050000; // | errno & 0xffff
     public static final int SCMP_ACT_TRACE_BASE = 0x7ff00000; // | data & 0xffff
     public static final int SCMP_ACT_LOG = 0x7ffc0000;

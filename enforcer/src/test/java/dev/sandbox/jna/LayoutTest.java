@@ -30,6 +30,9 @@ public class LayoutTest {
         assertEquals(c.get("sizeof_posix_spawnattr_t"), (long) LibC.SIZEOF_POSIX_SPAWNATTR);
         assertEquals(c.get("sizeof_sigset_t"), (long) LibC.SIZEOF_SIGSET);
         assertEquals(c.get("O_NONBLOCK"), (long) LibC.O_NONBLOCK);
+        assertEquals(c.get("O_PATH"), (long) LibC.O_PATH);
+        assertEquals(c.get("O_DIRECTORY"), (long) LibC.O_DIRECTORY);
+        assertEquals(c.get("sizeof_notify_record"), 28L); // Supervisor.RECORD_SIZE
         assertEquals(c.get("O_CLOEXEC"), (long) LibC.O_CLOEXEC);
         assertEquals(c.get("F_DUPFD_CLOEXEC"), (long) LibC.F_DUPFD_CLOEXEC);
         assertEquals(c.get("MFD_CLOEXEC"), (long) LibC.MFD_CLOEXEC);

@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.jna.LibC;
 import dev.sandbox.jna.LibSeccomp;
+import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.ExitStatus;
 import dev.sandbox.launch.LaunchPlan;
 import dev.sandbox.launch.Launcher;
@@ -119,11 +120,16 @@ public final class Tracer {
 
     /** Runs {@code command} to the end of its last traced task, on a dedicated thread, and says how it ended. */
     public Result run(List<String> command) {
-        String path = ProgramPath.resolve(command.get(0));
+        return run(Argv.of(command));
+    }
+
+    /** The same, with the program and its arguments as bytes, passed to execve unchanged. */
+    public Result run(Argv command) {
+        byte[] path = ProgramPath.resolve(command.program());
         List<BpfProgram> filters = filters();
         String cwd = options.cwd() != null && !options.cwd().equals(System.getProperty("user.dir")) ? options.cwd()
                 : null;
-        LaunchPlan plan = LaunchPlan.forProgram(cwd, true, false, filters, path, command, LibC.getpid(),
+        LaunchPlan plan = LaunchPlan.forProgram(cwd, true, filters, null, -1, path, command.argv(), LibC.getpid(),
                 LibC.SIGKILL);
         LearningSession session = new LearningSession(decider, learned, audit, feed,
                 options.verbose() ? trace : null, line -> trace.accept("sandbox: " + line), options.timeout());

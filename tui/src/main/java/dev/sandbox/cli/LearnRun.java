@@ -3,10 +3,13 @@ package dev.sandbox.cli;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.jna.LibC;
-import dev.sandbox.launch.Capture;
+import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.Launcher;
+import dev.sandbox.launch.RawArgs;
+import dev.sandbox.launch.RawPath;
 import dev.sandbox.launch.SignalForwarder;
 import dev.sandbox.launch.Signals;
+import dev.sandbox.launch.Stdio;
 import com.google.gson.JsonObject;
 import dev.sandbox.learn.AuditLog;
 import dev.sandbox.learn.Decider;
@@ -23,19 +26,32 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 
 /** {@code --trace-block-dynamic}: wires the tracer, the decision chain, a prompter and the export together. */
 final class LearnRun {
     private final SandboxCommand opts;
-    private final List<String> command;
+    private final Argv command;
     private final PrintStream err;
+    /** Bytes the sandbox itself wrote to stderr: if any land during the run, stderr's range is not the program's. */
+    private final long[] ownStderr = new long[1];
 
-    LearnRun(SandboxCommand opts, List<String> command, PrintStream err) {
+    LearnRun(SandboxCommand opts, Argv command, PrintStream err) {
         this.opts = opts;
         this.command = command;
-        this.err = err;
+        this.err = new PrintStream(new java.io.FilterOutputStream(err) {
+            @Override
+            public void write(int b) throws IOException {
+                ownStderr[0]++;
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ownStderr[0] += len;
+                out.write(b, off, len);
+            }
+        }, true);
     }
 
     int run() {
@@ -56,8 +72,8 @@ final class LearnRun {
             if (opts.policy != null || opts.save != null) {
                 throw new SandboxException("--into FILE already means --policy FILE --save FILE", ExitCodes.REFUSED);
             }
-            if (java.nio.file.Files.exists(opts.into)) {
-                opts.policy = opts.into.toString();
+            if (java.nio.file.Files.exists(RawPath.forReading(opts.into))) {
+                opts.policy = RawPath.forReading(opts.into).toString();
             }
             opts.save = opts.into;
         }
@@ -65,17 +81,15 @@ final class LearnRun {
         Policy ceiling = null;
         if (!opts.noCeiling) {
             String name = opts.ceiling != null ? opts.ceiling : "ceiling";
-            Path file;
             try {
-                file = dev.sandbox.policy.PolicyResolver.resolve(name);
+                ceiling = SandboxCommand.load(name, say);
             } catch (SandboxException e) {
                 throw new SandboxException("the learning ceiling: " + e.userMessage() + " (or learn with --no-ceiling)",
                         ExitCodes.REFUSED);
             }
-            ceiling = new dev.sandbox.policy.PolicyLoader(say).load(file);
             if (ceiling.mode() != Mode.BLOCK) {
-                throw new SandboxException("the ceiling " + file + " must be a block-mode policy listing the syscalls "
-                        + "that may never be allowed", ExitCodes.REFUSED);
+                throw new SandboxException("the ceiling " + ceiling.source() + " must be a block-mode policy listing "
+                        + "the syscalls that may never be allowed", ExitCodes.REFUSED);
             }
         }
         boolean fast = base != null && base.mode() == Mode.ALLOW && !opts.full;
@@ -90,7 +104,7 @@ final class LearnRun {
         AuditLog audit = null;
         if (opts.audit != null) {
             try {
-                audit = new AuditLog(opts.audit);
+                audit = new AuditLog(RawPath.forReading(opts.audit));
             } catch (IOException e) {
                 throw new SandboxException("cannot open the audit file " + opts.audit + ": " + e.getMessage(),
                         ExitCodes.REFUSED);
@@ -119,8 +133,7 @@ final class LearnRun {
                         ExitCodes.REFUSED);
             }
             // q or Ctrl-C inside a question ends the session as an interrupt does (exit 130), and says so
-            learnScreen = LearnScreen.on(tty, String.join(" ", command), fast,
-                    () -> tracerRef[0].interrupt(LibC.SIGINT));
+            learnScreen = LearnScreen.on(tty, command.display(), fast, () -> tracerRef[0].interrupt(LibC.SIGINT));
         }
         Prompter prompter = onUnknown != OnUnknown.ASK ? null : learnScreen != null ? learnScreen : line;
         Decider decider = new Decider(base, ceiling, onUnknown, prompter, say);
@@ -133,21 +146,23 @@ final class LearnRun {
                 decider, prompter, learned, text -> err.println(text), audit);
         tracerRef[0] = tracer;
         if (opts.verbose) {
-            say.accept("learning " + command.get(0) + (base != null ? " with base policy " + base.source() : "")
+            say.accept("learning " + command.programName() + (base != null ? " with base policy " + base.source() : "")
                     + (fast ? " (fast mode: only syscalls outside the base allowlist stop)" : "")
                     + "; unknown syscalls: " + onUnknown.name().toLowerCase(java.util.Locale.ROOT));
         }
-        // Outputs that are not a terminal pass through a hashing pipe, for the fidelity check (verify); a terminal
-        // stays the program's own, since a program that sees a pipe instead behaves differently. The screen UI
-        // leaves the terminal to the program too: it borrows it only while a question is open.
-        Capture out = LibC.isatty(1) == 1 ? null
-                : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.out), "stdout");
-        Capture errCapture = LibC.isatty(2) == 1 ? null
-                : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.err), "stderr");
+        // The program gets our fds 0, 1 and 2 as they are: a program that finds a pipe where its file was takes
+        // another path (see Stdio). Only their kinds are recorded, and what it wrote to a regular file is read back
+        // afterwards for verify. The screen UI leaves the terminal to the program too: it borrows it only while a
+        // question is open.
+        Stdio.Kind[] kinds = new Stdio.Kind[3];
+        for (int fd = 0; fd < 3; fd++) {
+            kinds[fd] = Stdio.kind(fd);
+        }
+        Stdio.Mark outMark = Stdio.Mark.before(1);
+        Stdio.Mark errMark = Stdio.Mark.before(2);
         if (learnScreen != null) {
             tracer.feed(learnScreen);
         }
-        tracer.outputs(out == null ? -1 : out.childFd(), errCapture == null ? -1 : errCapture.childFd());
         // In the screen UI the program has the keys between questions, so a Ctrl-C there is the program's: the
         // kernel sends SIGINT to the whole foreground group, the program among it, and the sandbox lets it decide
         // (as strace -o does). If it dies of it, the session ends normally and the policy is saved.
@@ -158,8 +173,8 @@ final class LearnRun {
             }
         });
         Tracer.Result result;
-        String stdoutHash;
-        String stderrHash;
+        long ownBefore = ownStderr[0];
+        boolean ownDuring;
         try {
             result = tracer.run(command);
         } finally {
@@ -168,8 +183,7 @@ final class LearnRun {
             if (!programsCtrlC) {
                 forwarder.uninstall();
             }
-            stdoutHash = out == null ? null : out.finish();
-            stderrHash = errCapture == null ? null : errCapture.finish();
+            ownDuring = ownStderr[0] != ownBefore;
             if (tty != null) {
                 tty.close();
             }
@@ -185,34 +199,48 @@ final class LearnRun {
         if (audit != null) {
             try {
                 audit.close();
+                RawPath.commit(opts.audit);
             } catch (IOException e) {
                 say.accept("closing the audit file: " + e.getMessage());
             }
         }
-        LearnedPolicy.Run run = new LearnedPolicy.Run(command, System.getProperty("os.version"), version(), base,
+        LearnedPolicy.Run run = new LearnedPolicy.Run(command.strings(), System.getProperty("os.version"), version(), base,
                 fast, result.status() != null && !result.status().signaled() ? result.status().code() : null,
                 ceiling, !opts.noFamilies, previous);
         LearnedPolicy.Export export = learned.export(run);
         JsonObject json = export.json();
         JsonObject meta = json.getAsJsonObject("metadata");
         meta.addProperty("cwd", System.getProperty("user.dir"));
+        if (!command.utf8()) {
+            // metadata.program/args are text; these are the exact bytes, for verify to run the same command
+            com.google.gson.JsonArray raw = new com.google.gson.JsonArray();
+            command.argv().forEach(a -> raw.add(java.util.Base64.getEncoder().encodeToString(a)));
+            meta.add("argv_base64", raw);
+        }
+        JsonObject stdio = stdioKinds(kinds);
+        if (kinds[0] == Stdio.Kind.FILE) {
+            try {
+                stdio.addProperty("stdin_path", java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/fd/0"))
+                        .toString());
+            } catch (IOException | RuntimeException e) {
+                // verify then gives an empty file
+            }
+        }
+        meta.add("stdio", stdio);
         if (result.status() != null && result.interrupted() == 0 && result.killedAt() == null) {
             JsonObject outcome = new JsonObject();
             outcome.addProperty("exit_status", result.status().sandboxExitCode());
-            if (stdoutHash != null) {
-                outcome.addProperty("stdout_sha256", stdoutHash);
-            }
-            if (stderrHash != null) {
-                outcome.addProperty("stderr_sha256", stderrHash);
-            }
+            written(outcome, "stdout", outMark);
+            // The sandbox's own lines (a --verbose trace, a notice) may share the file: then the range is mixed.
+            written(outcome, "stderr", ownDuring ? null : errMark);
             meta.add("outcome", outcome);
         }
         int size = json.getAsJsonArray("syscalls").size();
         Path target = opts.save;
         if (target == null && prompter != null && line != null && (result.interrupted() == 0 || endedAt != null)) {
-            Path suggested = Path.of(Path.of(command.get(0)).getFileName() + ".json");
-            if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + suggested + "?",
-                    Duration.ofSeconds(opts.timeout))) {
+            Path suggested = RawPath.of(suggestedName(command.program()));
+            if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + RawPath.show(suggested)
+                    + "?", Duration.ofSeconds(opts.timeout))) {
                 target = suggested;
             } else {
                 say.accept("not saved; to keep what a run learns: " + rerunWithSave(suggested));
@@ -224,7 +252,7 @@ final class LearnRun {
                 say.accept(convergence(export));
             }
             if (opts.verify) {
-                Verifier.Report report = new Verifier(err).verify(target.toString());
+                Verifier.Report report = new Verifier(err).verify(RawPath.forReading(target), RawPath.show(target));
                 if (!report.identical()) {
                     return Verifier.DIFFERENT;
                 }
@@ -239,35 +267,36 @@ final class LearnRun {
         if (endedAt != null) {
             err.println("sandbox: you ended the session at " + endedAt + ": the traced programs were killed");
         } else if (r.killedAt() != null) {
-            err.println("sandbox: killed " + command.get(0) + " and every process it started, at syscall "
+            err.println("sandbox: killed " + command.programName() + " and every process it started, at syscall "
                     + r.killedAt());
         } else if (r.interrupted() != 0) {
             err.println("sandbox: interrupted by " + Signals.name(r.interrupted())
                     + ": the traced programs were killed");
         } else if (r.status() != null && r.status().signaled()) {
-            err.println("sandbox: " + command.get(0) + " was " + r.status().describe());
+            err.println("sandbox: " + command.programName() + " was " + r.status().describe());
         }
     }
 
     private void save(JsonObject json, int denied, Path target, Consumer<String> say) {
         try {
             LearnedPolicy.save(json, target);
+            RawPath.commit(target);
         } catch (IOException e) {
-            throw new SandboxException("cannot save the learned policy to " + target + ": " + e.getMessage(),
-                    ExitCodes.REFUSED);
+            throw new SandboxException("cannot save the learned policy to " + RawPath.show(target) + ": "
+                    + e.getMessage(), ExitCodes.REFUSED);
         }
-        say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + target
+        say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + RawPath.show(target)
                 + (denied > 0 ? " (" + denied + " denied, listed in its metadata)" : ""));
     }
 
     /** The command that learns again and saves: the sandbox's own options as given, with --save added. */
     private String rerunWithSave(Path file) {
-        List<String> words = new java.util.ArrayList<>(List.of("sandbox"));
+        java.util.List<String> words = new java.util.ArrayList<>(java.util.List.of("sandbox"));
         words.addAll(opts.ownArgs);
         words.add("--save");
         words.add(file.toString());
         words.add("--exec");
-        words.addAll(command);
+        words.addAll(command.strings());
         StringBuilder b = new StringBuilder();
         for (String w : words) {
             b.append(b.length() == 0 ? "" : " ").append(w.matches("[A-Za-z0-9_./=:,+@%^-]+") ? w
@@ -286,7 +315,8 @@ final class LearnRun {
     }
 
     /** The learned policy already at the --save target, to merge into; null if there is none. */
-    private static JsonObject previous(Path target) {
+    private static JsonObject previous(Path savePath) {
+        Path target = savePath == null ? null : RawPath.forReading(savePath);
         if (target == null || !java.nio.file.Files.exists(target)) {
             return null;
         }
@@ -300,6 +330,46 @@ final class LearnRun {
         } catch (IOException e) {
             throw new SandboxException("cannot read " + target + ": " + e.getMessage(), ExitCodes.REFUSED);
         }
+    }
+
+    /**
+     * metadata.stdio: what the program's fds 0, 1 and 2 were ("file", "pipe", "terminal", "null", "socket",
+     * "device", "closed"), so that verify runs it with the same kinds.
+     */
+    static JsonObject stdioKinds(Stdio.Kind[] kinds) {
+        JsonObject o = new JsonObject();
+        String[] names = {"stdin", "stdout", "stderr"};
+        for (int i = 0; i < 3; i++) {
+            o.addProperty(names[i], kinds[i].label());
+        }
+        return o;
+    }
+
+    /** What the run wrote to a regular file, for verify: hash, length, and the text when short. */
+    private static void written(JsonObject outcome, String stream, Stdio.Mark mark) {
+        Stdio.Written w = mark == null ? null : mark.written();
+        if (w == null) {
+            return;
+        }
+        outcome.addProperty(stream + "_sha256", w.sha256());
+        outcome.addProperty(stream + "_bytes", w.bytes());
+        if (w.text() != null) {
+            outcome.addProperty(stream + "_text", w.text());
+        }
+    }
+
+    /** "ls.json" for /bin/ls: the program's last path element, as bytes. */
+    private static byte[] suggestedName(byte[] program) {
+        int slash = -1;
+        for (int i = 0; i < program.length; i++) {
+            if (program[i] == '/') {
+                slash = i;
+            }
+        }
+        byte[] base = java.util.Arrays.copyOfRange(program, slash + 1, program.length);
+        byte[] out = java.util.Arrays.copyOf(base, base.length + 5);
+        System.arraycopy(".json".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, base.length, 5);
+        return out;
     }
 
     private static String version() {

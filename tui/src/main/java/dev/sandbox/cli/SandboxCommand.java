@@ -2,14 +2,16 @@ package dev.sandbox.cli;
 
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
+import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.Launcher;
+import dev.sandbox.launch.RawArgs;
+import dev.sandbox.launch.RawPath;
 import dev.sandbox.launch.StaticRun;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyLoader;
 import dev.sandbox.policy.PolicyResolver;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -88,11 +90,12 @@ final class SandboxCommand implements Callable<Integer> {
     boolean verbose;
 
     /** The sandbox's own arguments as given (before --exec), to show a command to run again. */
-    List<String> ownArgs = List.of();
-    private final List<String> command;
+    java.util.List<String> ownArgs = java.util.List.of();
+    /** What follows --exec, as bytes; null when there is none. */
+    private final Argv command;
     private final PrintStream err;
 
-    SandboxCommand(List<String> command, PrintStream err) {
+    SandboxCommand(Argv command, PrintStream err) {
         this.command = command;
         this.err = err;
     }
@@ -103,7 +106,7 @@ final class SandboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (command.isEmpty()) {
+        if (command == null) {
             throw new SandboxException("missing --exec PROGRAM (try 'sandbox --help')", ExitCodes.REFUSED);
         }
         Consumer<String> say = line -> err.println("sandbox: " + line);
@@ -115,12 +118,19 @@ final class SandboxCommand implements Callable<Integer> {
             throw new SandboxException("nothing to enforce: give --policy FILE (or --trace-block-dynamic to learn "
                     + "one)", ExitCodes.REFUSED);
         }
-        return new StaticRun(Launcher.installed(), verboseSink, say).run(loadPolicy(say), command);
+        return new StaticRun(Launcher.installed(), verboseSink, say, verbose).run(loadPolicy(say), command);
     }
 
     Policy loadPolicy(Consumer<String> say) {
-        Path file = PolicyResolver.resolve(policy);
-        return new PolicyLoader(say).load(file, policy.contains("/") || policy.endsWith(".json") ? policy
+        return load(policy, say);
+    }
+
+    /** A policy option (NAME or FILE) whose value may be bytes no String holds ({@link RawPath}). */
+    static Policy load(String arg, Consumer<String> say) {
+        String shown = RawPath.show(arg);
+        Path file = RawArgs.representable(RawPath.bytes(arg)) ? PolicyResolver.resolve(arg)
+                : RawPath.forReading(RawPath.of(arg));
+        return new PolicyLoader(say).load(file, shown.contains("/") || shown.endsWith(".json") ? shown
                 : file.toString());
     }
 }
