@@ -34,20 +34,32 @@ public final class SyscallNames {
 
     /** The name of syscall {@code nr} on {@code arch}, or {@code syscall_NNN} when libseccomp knows none. */
     public static String name(Arch arch, int nr) {
+        String name = nameOrNull(arch, nr);
+        return name != null ? name : "syscall_" + nr;
+    }
+
+    /** The name of syscall {@code nr} on {@code arch}, or null when libseccomp knows none. */
+    public static String nameOrNull(Arch arch, int nr) {
         String[] cache = NAMES[arch.ordinal()];
         String cached = nr >= 0 && nr < SCAN_LIMIT ? cache[nr] : null;
         if (cached != null) {
-            return cached;
+            return cached == NONE ? null : cached;
+        }
+        if (nr < 0 || nr > Arch.X32_SYSCALL_BIT - 1) {
+            return null;
         }
         LibSeccomp.ensureAvailable();
         int lookup = arch == Arch.X32 ? nr | Arch.X32_SYSCALL_BIT : nr;
-        String name = nr < 0 ? null : LibSeccomp.resolveNum(arch.auditArch(), lookup);
-        name = name != null ? name : "syscall_" + nr;
-        if (nr >= 0 && nr < SCAN_LIMIT) {
-            cache[nr] = name;
+        String name = LibSeccomp.resolveNum(arch.auditArch(), lookup);
+        if (nr < SCAN_LIMIT) {
+            cache[nr] = name != null ? name : NONE;
         }
         return name;
     }
+
+    /** Marks "no name" in the cache; compared by identity. */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    private static final String NONE = new String("");
 
     /** Whether libseccomp knows a syscall by this name on {@code arch}. */
     public static boolean known(Arch arch, String name) {
@@ -59,8 +71,8 @@ public final class SyscallNames {
         return ALL.computeIfAbsent(arch, a -> {
             List<String> names = new ArrayList<>();
             for (int nr = 0; nr < SCAN_LIMIT; nr++) {
-                String n = name(a, nr);
-                if (!n.startsWith("syscall_")) {
+                String n = nameOrNull(a, nr);
+                if (n != null) {
                     names.add(n);
                 }
             }

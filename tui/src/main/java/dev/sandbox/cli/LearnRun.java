@@ -7,7 +7,6 @@ import dev.sandbox.launch.Capture;
 import dev.sandbox.launch.Launcher;
 import dev.sandbox.launch.SignalForwarder;
 import dev.sandbox.launch.Signals;
-import com.google.gson.JsonObject;
 import dev.sandbox.learn.AuditLog;
 import dev.sandbox.learn.Decider;
 import dev.sandbox.learn.LearnedPolicy;
@@ -17,8 +16,11 @@ import com.googlecode.lanterna.screen.TerminalScreen;
 import com.googlecode.lanterna.terminal.DefaultTerminalFactory;
 import dev.sandbox.line.LinePrompter;
 import dev.sandbox.screen.LearnScreen;
+import dev.sandbox.policy.Metadata;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.PolicyFile;
+import dev.sandbox.policy.Printable;
 import dev.sandbox.prompt.Prompter;
 import dev.sandbox.trace.Tracer;
 import java.io.IOException;
@@ -61,9 +63,21 @@ final class LearnRun {
             if (java.nio.file.Files.exists(opts.into)) {
                 opts.policy = opts.into.toString();
             }
-            opts.save = opts.into;
         }
+        if (opts.fast && opts.full) {
+            throw new SandboxException("--fast and --full exclude each other", ExitCodes.REFUSED);
+        }
+        // Found before the program runs: a session must not be learned only to be lost at the end.
+        Path saveTo = opts.into != null ? opts.into : opts.save;
+        if (saveTo != null) {
+            PolicyFile.checkWritable(saveTo, opts.into != null ? "--into" : "--save");
+        }
+        PolicyFile.State before = saveTo == null ? PolicyFile.State.ABSENT : PolicyFile.State.of(saveTo);
         Policy base = opts.policy == null ? null : opts.loadPolicy(say);
+        if (opts.into != null && base != null && base.mode() != Mode.ALLOW) {
+            throw new SandboxException("cannot merge a learned allowlist into " + Printable.escape(opts.into.toString())
+                    + ", a block-mode policy; save to another file", ExitCodes.REFUSED);
+        }
         Policy ceiling = null;
         if (!opts.noCeiling) {
             String name = opts.ceiling != null ? opts.ceiling : "ceiling";
@@ -80,15 +94,18 @@ final class LearnRun {
                         + "that may never be allowed", ExitCodes.REFUSED);
             }
         }
-        boolean fast = base != null && base.mode() == Mode.ALLOW && !opts.full;
+        // Fast mode cannot see the syscalls its filter lets through, so it cannot save only what the program used:
+        // it is never the default, only asked for with --fast (and then its save says base + allowed).
+        boolean fast = base != null && base.mode() == Mode.ALLOW && opts.fast;
+        if (opts.fast && !fast) {
+            throw new SandboxException("--fast needs an allowlist base policy (--policy FILE with \"mode\": \"allow\")",
+                    ExitCodes.REFUSED);
+        }
         Policy filterBase = base;
         if (fast && ceiling != null) {
             // In fast mode the base allowlist never stops the tracer: ceiling syscalls must stop it anyway.
-            final Policy c = ceiling;
-            filterBase = new Policy(base.source(), base.mode(), base.action(),
-                    base.syscalls().stream().filter(x -> !c.lists(x)).toList(), base.metadata());
+            filterBase = base.without(ceiling::refusesByIdentity);
         }
-        JsonObject previous = previous(opts.save);
         AuditLog audit = null;
         if (opts.audit != null) {
             try {
@@ -179,42 +196,35 @@ final class LearnRun {
         }
         LearnedPolicy.Run run = new LearnedPolicy.Run(command, System.getProperty("os.version"), version(), base,
                 fast, result.status() != null && !result.status().signaled() ? result.status().code() : null,
-                ceiling, !opts.noFamilies, previous);
-        LearnedPolicy.Export export = learned.export(run);
-        JsonObject json = export.json();
-        JsonObject meta = json.getAsJsonObject("metadata");
-        meta.addProperty("cwd", System.getProperty("user.dir"));
+                ceiling, !opts.noFamilies);
+        Policy fresh = learned.export(run, saveTo == null ? "learned policy" : saveTo.toString());
+        Metadata.Builder meta = fresh.meta().toBuilder().cwd(System.getProperty("user.dir"));
         if (result.status() != null && result.interrupted() == 0 && result.killedAt() == null) {
-            JsonObject outcome = new JsonObject();
-            outcome.addProperty("exit_status", result.status().sandboxExitCode());
-            if (stdoutHash != null) {
-                outcome.addProperty("stdout_sha256", stdoutHash);
-            }
-            if (stderrHash != null) {
-                outcome.addProperty("stderr_sha256", stderrHash);
-            }
-            meta.add("outcome", outcome);
+            meta.outcome(new Metadata.Outcome(result.status().sandboxExitCode(), stdoutHash, stderrHash));
         }
-        int size = json.getAsJsonArray("syscalls").size();
-        Path target = opts.save;
+        fresh = fresh.withMeta(meta.build());
+        Path target = saveTo;
+        boolean offered = false;
         if (target == null && prompter != null && line != null && result.interrupted() == 0) {
             Path suggested = Path.of(Path.of(command.get(0)).getFileName() + ".json");
-            if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + suggested + "?")) {
+            if (line.confirm("sandbox: save the learned policy (" + fresh.syscalls().size() + " syscalls) to "
+                    + Printable.escape(suggested.toString())
+                    + (java.nio.file.Files.exists(suggested) ? ", replacing it" : "") + "?")) {
                 target = suggested;
+                offered = true;
+                PolicyFile.checkWritable(target, "saving to");
+                before = PolicyFile.State.of(target);
             }
         }
         if (target != null) {
-            save(json, learned.denied().size(), target, say);
-            if (previous != null) {
-                say.accept(convergence(export));
-            }
+            new Saver(say).save(fresh, target, opts.into != null, before, fast ? base : null);
             if (opts.verify) {
                 Verifier.Report report = new Verifier(err).verify(target.toString());
                 if (!report.identical()) {
                     return Verifier.DIFFERENT;
                 }
             }
-        } else if (opts.verify) {
+        } else if (opts.verify && !offered) {
             throw new SandboxException("--verify needs --save FILE", ExitCodes.REFUSED);
         }
         return result.exitCode();
@@ -232,41 +242,13 @@ final class LearnRun {
         }
     }
 
-    private void save(JsonObject json, int denied, Path target, Consumer<String> say) {
-        try {
-            LearnedPolicy.save(json, target);
-        } catch (IOException e) {
-            throw new SandboxException("cannot save the learned policy to " + target + ": " + e.getMessage(),
-                    ExitCodes.REFUSED);
-        }
-        say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + target
-                + (denied > 0 ? " (" + denied + " denied, listed in its metadata)" : ""));
-    }
-
     /** "2 new syscalls (statx, getrandom); no new syscalls in the last 3 runs": tells when learning is done. */
-    static String convergence(LearnedPolicy.Export e) {
+    static String convergence(LearnedPolicy.Merged e) {
         String now = e.added().isEmpty() ? "no new syscalls"
                 : e.added().size() + " new syscall" + (e.added().size() == 1 ? "" : "s") + " ("
                         + String.join(", ", e.added()) + ")";
         String streak = e.quietRuns() >= 2 ? "; no new syscalls in the last " + e.quietRuns() + " runs" : "";
         return now + " in run " + e.runs() + streak;
-    }
-
-    /** The learned policy already at the --save target, to merge into; null if there is none. */
-    private static JsonObject previous(Path target) {
-        if (target == null || !java.nio.file.Files.exists(target)) {
-            return null;
-        }
-        Policy p = new dev.sandbox.policy.PolicyLoader(w -> { }).load(target);
-        if (p.mode() != Mode.ALLOW) {
-            throw new SandboxException("cannot merge a learned allowlist into " + target + ", a block-mode policy; "
-                    + "save to another file", ExitCodes.REFUSED);
-        }
-        try {
-            return com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(target)).getAsJsonObject();
-        } catch (IOException e) {
-            throw new SandboxException("cannot read " + target + ": " + e.getMessage(), ExitCodes.REFUSED);
-        }
     }
 
     private static String version() {
