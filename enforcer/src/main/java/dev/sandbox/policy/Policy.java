@@ -213,8 +213,8 @@ public final class Policy {
         if (r != null) {
             return new Ruling(r, Reason.RULE);
         }
-        int nr = number != Integer.MIN_VALUE ? number : s.number();
-        if (s.numeric() && nr < 0 && !s.name().equals("-1")) {
+        // Only numbers and known_up_to need the syscall's number: the ceiling check runs at every stop.
+        if (s.numeric() && s.number() < 0 && !s.name().equals("-1")) {
             return FOREIGN;
         }
         if (mode == Mode.BLOCK) {
@@ -223,8 +223,11 @@ public final class Policy {
         if ("clone3".equals(s.name())) {
             return PORTABLE;
         }
-        if (knownUpTo != null && nr > knownNumber() && nr <= newestEnosys()) {
-            return PORTABLE;
+        if (knownUpTo != null) {
+            int nr = number != Integer.MIN_VALUE ? number : s.number();
+            if (nr > knownNumber() && nr <= newestEnosys()) {
+                return PORTABLE;
+            }
         }
         return unlistedRuling;
     }

@@ -21,8 +21,22 @@ public final class SyscallNames {
 
     private SyscallNames() {}
 
+    /** Per arch, numbers by name, filled on first use (the learner may ask at every stop). */
+    @SuppressWarnings("unchecked")
+    private static final Map<String, Integer>[] NUMBERS = new Map[Arch.values().length];
+
+    static {
+        for (Arch a : Arch.values()) {
+            NUMBERS[a.ordinal()] = new java.util.concurrent.ConcurrentHashMap<>();
+        }
+    }
+
     /** The number of {@code name} on {@code arch} (without the x32 bit), or -1 if it has none there. */
     public static int number(Arch arch, String name) {
+        return NUMBERS[arch.ordinal()].computeIfAbsent(name, n -> lookup(arch, n));
+    }
+
+    private static int lookup(Arch arch, String name) {
         LibSeccomp.ensureAvailable();
         int nr = LibSeccomp.seccomp_syscall_resolve_name_arch(arch.auditArch(), name);
         if (nr < 0) {

@@ -75,8 +75,9 @@ final class LearnRun {
         PolicyFile.State before = saveTo == null ? PolicyFile.State.ABSENT : PolicyFile.State.of(saveTo);
         Policy base = opts.policy == null ? null : opts.loadPolicy(say);
         if (opts.into != null && base != null && base.mode() != Mode.ALLOW) {
-            throw new SandboxException("cannot merge a learned allowlist into " + Printable.escape(opts.into.toString())
-                    + ", a block-mode policy; save to another file", ExitCodes.REFUSED);
+            throw new SandboxException("cannot merge a learned allowlist into "
+                    + Printable.escape(opts.into.toString()) + ", a block-mode policy; save to another file",
+                    ExitCodes.REFUSED);
         }
         Policy ceiling = null;
         if (!opts.noCeiling) {
@@ -204,14 +205,12 @@ final class LearnRun {
         }
         fresh = fresh.withMeta(meta.build());
         Path target = saveTo;
-        boolean offered = false;
         if (target == null && prompter != null && line != null && result.interrupted() == 0) {
             Path suggested = Path.of(Path.of(command.get(0)).getFileName() + ".json");
             if (line.confirm("sandbox: save the learned policy (" + fresh.syscalls().size() + " syscalls) to "
                     + Printable.escape(suggested.toString())
                     + (java.nio.file.Files.exists(suggested) ? ", replacing it" : "") + "?")) {
                 target = suggested;
-                offered = true;
                 PolicyFile.checkWritable(target, "saving to");
                 before = PolicyFile.State.of(target);
             }
@@ -224,7 +223,7 @@ final class LearnRun {
                     return Verifier.DIFFERENT;
                 }
             }
-        } else if (opts.verify && !offered) {
+        } else if (opts.verify) {
             throw new SandboxException("--verify needs --save FILE", ExitCodes.REFUSED);
         }
         return result.exitCode();
