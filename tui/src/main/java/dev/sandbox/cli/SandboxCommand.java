@@ -117,7 +117,10 @@ final class SandboxCommand implements Callable<Integer> {
             throw new SandboxException("nothing to enforce: give --policy FILE (or --trace-block-dynamic to learn "
                     + "one)", ExitCodes.REFUSED);
         }
-        return new StaticRun(Launcher.installed(), verboseSink, say).run(loadPolicy(say), command);
+        Policy p = loadPolicy(say);
+        // The one check shared with 'policy check' and the editor: a policy no program can start under.
+        p.checkEnforceable();
+        return new StaticRun(Launcher.installed(), verboseSink, say).run(p, command);
     }
 
     Policy loadPolicy(Consumer<String> say) {
