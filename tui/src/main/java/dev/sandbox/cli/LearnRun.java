@@ -10,6 +10,7 @@ import dev.sandbox.launch.RawPath;
 import dev.sandbox.launch.SignalForwarder;
 import dev.sandbox.launch.Signals;
 import dev.sandbox.launch.Stdio;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.sandbox.learn.AuditLog;
 import dev.sandbox.learn.Decider;
@@ -18,8 +19,11 @@ import dev.sandbox.learn.OnUnknown;
 import dev.sandbox.line.LinePrompter;
 import dev.sandbox.screen.LearnScreen;
 import dev.sandbox.screen.Tty;
+import dev.sandbox.policy.Metadata;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.PolicyFile;
+import dev.sandbox.policy.Printable;
 import dev.sandbox.prompt.Prompter;
 import dev.sandbox.trace.Tracer;
 import java.io.IOException;
@@ -75,9 +79,22 @@ final class LearnRun {
             if (java.nio.file.Files.exists(RawPath.forReading(opts.into))) {
                 opts.policy = RawPath.forReading(opts.into).toString();
             }
-            opts.save = opts.into;
         }
+        if (opts.fast && opts.full) {
+            throw new SandboxException("--fast and --full exclude each other", ExitCodes.REFUSED);
+        }
+        // Found before the program runs: a session must not be learned only to be lost at the end.
+        Path saveTo = opts.into != null ? opts.into : opts.save;
+        if (saveTo != null) {
+            PolicyFile.checkWritable(RawPath.forReading(saveTo), opts.into != null ? "--into" : "--save");
+        }
+        PolicyFile.State before = saveTo == null ? PolicyFile.State.ABSENT
+                : PolicyFile.State.of(RawPath.forReading(saveTo));
         Policy base = opts.policy == null ? null : opts.loadPolicy(say);
+        if (opts.into != null && base != null && base.mode() != Mode.ALLOW) {
+            throw new SandboxException("cannot merge a learned allowlist into " + RawPath.show(opts.into)
+                    + ", a block-mode policy; save to another file", ExitCodes.REFUSED);
+        }
         Policy ceiling = null;
         if (!opts.noCeiling) {
             String name = opts.ceiling != null ? opts.ceiling : "ceiling";
@@ -92,15 +109,18 @@ final class LearnRun {
                         + "the syscalls that may never be allowed", ExitCodes.REFUSED);
             }
         }
-        boolean fast = base != null && base.mode() == Mode.ALLOW && !opts.full;
+        // Fast mode cannot see the syscalls its filter lets through, so it cannot save only what the program used:
+        // it is never the default, only asked for with --fast (and then its save says base + allowed).
+        boolean fast = base != null && base.mode() == Mode.ALLOW && opts.fast;
+        if (opts.fast && !fast) {
+            throw new SandboxException("--fast needs an allowlist base policy (--policy FILE with \"mode\": \"allow\")",
+                    ExitCodes.REFUSED);
+        }
         Policy filterBase = base;
         if (fast && ceiling != null) {
             // In fast mode the base allowlist never stops the tracer: ceiling syscalls must stop it anyway.
-            final Policy c = ceiling;
-            filterBase = new Policy(base.source(), base.mode(), base.action(),
-                    base.syscalls().stream().filter(x -> !c.lists(x)).toList(), base.metadata());
+            filterBase = base.without(ceiling::refusesByIdentity);
         }
-        JsonObject previous = previous(opts.save);
         AuditLog audit = null;
         if (opts.audit != null) {
             try {
@@ -206,16 +226,15 @@ final class LearnRun {
         }
         LearnedPolicy.Run run = new LearnedPolicy.Run(command.strings(), System.getProperty("os.version"), version(), base,
                 fast, result.status() != null && !result.status().signaled() ? result.status().code() : null,
-                ceiling, !opts.noFamilies, previous);
-        LearnedPolicy.Export export = learned.export(run);
-        JsonObject json = export.json();
-        JsonObject meta = json.getAsJsonObject("metadata");
-        meta.addProperty("cwd", System.getProperty("user.dir"));
+                ceiling, !opts.noFamilies);
+        Policy fresh = learned.export(run, saveTo == null ? "learned policy" : RawPath.show(saveTo));
+        Metadata.Builder meta = fresh.meta().toBuilder().cwd(System.getProperty("user.dir"));
+        JsonObject extra = fresh.meta().extra().deepCopy();
         if (!command.utf8()) {
             // metadata.program/args are text; these are the exact bytes, for verify to run the same command
-            com.google.gson.JsonArray raw = new com.google.gson.JsonArray();
+            JsonArray raw = new JsonArray();
             command.argv().forEach(a -> raw.add(java.util.Base64.getEncoder().encodeToString(a)));
-            meta.add("argv_base64", raw);
+            extra.add("argv_base64", raw);
         }
         JsonObject stdio = stdioKinds(kinds);
         if (kinds[0] == Stdio.Kind.FILE) {
@@ -226,31 +245,33 @@ final class LearnRun {
                 // verify then gives an empty file
             }
         }
-        meta.add("stdio", stdio);
+        extra.add("stdio", stdio);
+        meta.extra(extra);
         if (result.status() != null && result.interrupted() == 0 && result.killedAt() == null) {
-            JsonObject outcome = new JsonObject();
-            outcome.addProperty("exit_status", result.status().sandboxExitCode());
-            written(outcome, "stdout", outMark);
+            JsonObject written = new JsonObject();
+            String outHash = written(written, "stdout", outMark);
             // The sandbox's own lines (a --verbose trace, a notice) may share the file: then the range is mixed.
-            written(outcome, "stderr", ownDuring ? null : errMark);
-            meta.add("outcome", outcome);
+            String errHash = written(written, "stderr", ownDuring ? null : errMark);
+            meta.outcome(new Metadata.Outcome(result.status().sandboxExitCode(), outHash, errHash, written));
         }
-        int size = json.getAsJsonArray("syscalls").size();
-        Path target = opts.save;
+        fresh = fresh.withMeta(meta.build());
+        int size = fresh.syscalls().size();
+        Path target = saveTo;
         if (target == null && prompter != null && line != null && (result.interrupted() == 0 || endedAt != null)) {
             Path suggested = RawPath.of(suggestedName(command.program()));
             if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + RawPath.show(suggested)
-                    + "?", Duration.ofSeconds(opts.timeout))) {
+                    + (java.nio.file.Files.exists(RawPath.forReading(suggested)) ? ", replacing it" : "") + "?",
+                    Duration.ofSeconds(opts.timeout))) {
                 target = suggested;
+                PolicyFile.checkWritable(RawPath.forReading(target), "saving to");
+                before = PolicyFile.State.of(RawPath.forReading(target));
             } else {
                 say.accept("not saved; to keep what a run learns: " + rerunWithSave(suggested));
             }
         }
         if (target != null) {
-            save(json, learned.denied().size(), target, say);
-            if (previous != null) {
-                say.accept(convergence(export));
-            }
+            new Saver(say).save(fresh, RawPath.forReading(target), opts.into != null, before, fast ? base : null);
+            RawPath.commit(target);
             if (opts.verify) {
                 Verifier.Report report = new Verifier(err).verify(RawPath.forReading(target), RawPath.show(target));
                 if (!report.identical()) {
@@ -277,18 +298,6 @@ final class LearnRun {
         }
     }
 
-    private void save(JsonObject json, int denied, Path target, Consumer<String> say) {
-        try {
-            LearnedPolicy.save(json, target);
-            RawPath.commit(target);
-        } catch (IOException e) {
-            throw new SandboxException("cannot save the learned policy to " + RawPath.show(target) + ": "
-                    + e.getMessage(), ExitCodes.REFUSED);
-        }
-        say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + RawPath.show(target)
-                + (denied > 0 ? " (" + denied + " denied, listed in its metadata)" : ""));
-    }
-
     /** The command that learns again and saves: the sandbox's own options as given, with --save added. */
     private String rerunWithSave(Path file) {
         java.util.List<String> words = new java.util.ArrayList<>(java.util.List.of("sandbox"));
@@ -306,30 +315,12 @@ final class LearnRun {
     }
 
     /** "2 new syscalls (statx, getrandom); no new syscalls in the last 3 runs": tells when learning is done. */
-    static String convergence(LearnedPolicy.Export e) {
+    static String convergence(LearnedPolicy.Merged e) {
         String now = e.added().isEmpty() ? "no new syscalls"
                 : e.added().size() + " new syscall" + (e.added().size() == 1 ? "" : "s") + " ("
                         + String.join(", ", e.added()) + ")";
         String streak = e.quietRuns() >= 2 ? "; no new syscalls in the last " + e.quietRuns() + " runs" : "";
         return now + " in run " + e.runs() + streak;
-    }
-
-    /** The learned policy already at the --save target, to merge into; null if there is none. */
-    private static JsonObject previous(Path savePath) {
-        Path target = savePath == null ? null : RawPath.forReading(savePath);
-        if (target == null || !java.nio.file.Files.exists(target)) {
-            return null;
-        }
-        Policy p = new dev.sandbox.policy.PolicyLoader(w -> { }).load(target);
-        if (p.mode() != Mode.ALLOW) {
-            throw new SandboxException("cannot merge a learned allowlist into " + target + ", a block-mode policy; "
-                    + "save to another file", ExitCodes.REFUSED);
-        }
-        try {
-            return com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(target)).getAsJsonObject();
-        } catch (IOException e) {
-            throw new SandboxException("cannot read " + target + ": " + e.getMessage(), ExitCodes.REFUSED);
-        }
     }
 
     /**
@@ -345,17 +336,20 @@ final class LearnRun {
         return o;
     }
 
-    /** What the run wrote to a regular file, for verify: hash, length, and the text when short. */
-    private static void written(JsonObject outcome, String stream, Stdio.Mark mark) {
+    /**
+     * What the run wrote to a regular file, for verify: its length and, when short, its text (into {@code outcome});
+     * returns its hash, or null when it was not a regular file.
+     */
+    private static String written(JsonObject outcome, String stream, Stdio.Mark mark) {
         Stdio.Written w = mark == null ? null : mark.written();
         if (w == null) {
-            return;
+            return null;
         }
-        outcome.addProperty(stream + "_sha256", w.sha256());
         outcome.addProperty(stream + "_bytes", w.bytes());
         if (w.text() != null) {
             outcome.addProperty(stream + "_text", w.text());
         }
+        return w.sha256();
     }
 
     /** "ls.json" for /bin/ls: the program's last path element, as bytes. */

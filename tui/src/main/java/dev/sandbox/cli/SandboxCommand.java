@@ -45,7 +45,8 @@ final class SandboxCommand implements Callable<Integer> {
             description = "While learning, how long a question waits before it blocks (default: ${DEFAULT-VALUE}).")
     int timeout;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "While learning, write the learned allowlist here.")
+    @Option(names = "--save", paramLabel = "FILE", description = "While learning, write the learned policy here, "
+            + "replacing the file (--into merges).")
     Path save;
 
     @Option(names = "--ui", paramLabel = "auto|screen|line", defaultValue = "auto",
@@ -76,9 +77,13 @@ final class SandboxCommand implements Callable<Integer> {
             + "again under the saved policy and report whether it behaves the same (see 'sandbox verify').")
     boolean verify;
 
-    @Option(names = "--full", description = "While learning, trace every syscall even when the base policy is an "
-            + "allowlist (default: fast mode, where a seccomp filter stops only on syscalls the base does not allow).")
+    @Option(names = "--full", description = "While learning, trace every syscall (the default; kept for scripts).")
     boolean full;
+
+    @Option(names = "--fast", description = "While learning with an allowlist base: a seccomp filter lets what the "
+            + "base allows run without stopping. Faster, but the program's use of those syscalls is not seen, so a "
+            + "saved policy lists the whole base plus what was allowed.")
+    boolean fast;
 
     @Option(names = "--pin", description = "While learning, keep the tracer and the program on one CPU: each "
             + "syscall stop is several times cheaper, but the program sees one CPU (nproc, sched_getaffinity) and may "
@@ -118,7 +123,10 @@ final class SandboxCommand implements Callable<Integer> {
             throw new SandboxException("nothing to enforce: give --policy FILE (or --trace-block-dynamic to learn "
                     + "one)", ExitCodes.REFUSED);
         }
-        return new StaticRun(Launcher.installed(), verboseSink, say, verbose).run(loadPolicy(say), command);
+        Policy p = loadPolicy(say);
+        // The one check shared with 'policy check' and the editor: a policy no program can start under.
+        p.checkEnforceable();
+        return new StaticRun(Launcher.installed(), verboseSink, say, verbose).run(p, command);
     }
 
     Policy loadPolicy(Consumer<String> say) {

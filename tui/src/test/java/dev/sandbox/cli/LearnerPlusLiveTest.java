@@ -178,7 +178,7 @@ class LearnerPlusLiveTest {
         SandboxRun first = run("--trace-block-dynamic", "--on-unknown", "allow", "--into", policy.toString(),
                 "--exec", "/bin/ls", "/");
         assertEquals(0, first.exit(), first::toString);
-        SandboxRun second = run("--trace-block-dynamic", "--on-unknown", "allow", "--save", policy.toString(),
+        SandboxRun second = run("--trace-block-dynamic", "--on-unknown", "allow", "--into", policy.toString(),
                 "--exec", "/bin/ls", "/");
         assertTrue(second.err().contains("no new syscalls in run 2"), second::toString);
         SandboxRun third = run("--trace-block-dynamic", "--on-unknown", "allow", "--into", policy.toString(),

@@ -142,7 +142,13 @@ class PolicyEditorTest {
         assertTrue(s.contains("+[x] file     write"), s);
         assertFalse(s.contains("] file     read "), "read is in both: " + s);
         type("s");
+        assertTrue(text().contains("not saved: policy " + file + ": refuses execve"), "a block policy listing execve "
+                + "could never start a program: " + text());
+        type("d/execve");
+        key(KeyType.Enter);
+        type(" s");
         Policy saved = new PolicyLoader(w -> { }).load(file);
+        assertFalse(saved.lists(dev.sandbox.policy.SyscallRef.parse("execve")));
         assertEquals("block", saved.mode().label());
         assertEquals("errno EPERM", saved.action().describe());
     }
