@@ -13,10 +13,10 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The decision chain, in order: the x32 ABI and numbers that are no syscall (always refused), the ceiling (never
- * allowed, whatever entry the call came through), the base policy (as {@link Policy#explain} answers), what
- * the person already answered for this process / this executable / this session, then --on-unknown (ask: the
- * prompter; no terminal: block, said once). Pure over the syscall, its caller and the answers, so it is tested
+ * The decision chain, in order: the x32 ABI and numbers that are no syscall (killed, as the enforcer does), the
+ * ceiling (never allowed, whatever entry the call came through), the base policy (as {@link Policy#explain}
+ * answers), what the person already answered for this process / this executable / this session, then --on-unknown
+ * (ask: the prompter; no terminal: block, said once). Pure over the syscall, its caller and the answers, so it is tested
  * without a kernel. Runs on the tracer thread only.
  */
 public final class Decider {
@@ -61,8 +61,13 @@ public final class Decider {
     }
 
     public Decision decide(SyscallRef call, Caller caller) {
-        if (call.arch() == Arch.X32 || call.numeric() && call.number() < 0 && !call.name().equals("-1")) {
-            return Decision.of(Verdict.BLOCK, Source.ABI);
+        if (call.arch() == Arch.X32 || call.numeric() && call.number() < 0 && !call.name().equals("-1")
+                || call.arch() == Arch.I386 && call.numeric()) {
+            // The enforcer's filter kills these whatever a policy says (its bad-arch action): the learner does the
+            // same, so that a program does not go on past one while learning only to die there when enforced.
+            notice.accept(Printable.escape(call.toString()) + " is the x32 ABI or a number no policy can name: "
+                    + "the enforcer kills a program that makes it, and so does the learner");
+            return Decision.of(Verdict.KILL, Source.ABI);
         }
         if (ceiling != null && ceiling.refusesByIdentity(call)) {
             if (ceilingSaid.add(call)) {

@@ -176,10 +176,10 @@ class DeciderTest {
     }
 
     @Test
-    @DisplayName("x32 calls are refused whatever the base and --on-unknown say")
+    @DisplayName("x32 calls are killed whatever the base and --on-unknown say, as the enforcer kills them")
     void x32() {
         Decider d = new Decider(null, OnUnknown.ALLOW, null, s -> { });
-        assertEquals(Decision.of(Verdict.BLOCK, Source.ABI), decide(d, new SyscallRef(Arch.X32, "getpid")));
+        assertEquals(Decision.of(Verdict.KILL, Source.ABI), decide(d, new SyscallRef(Arch.X32, "getpid")));
     }
 
     @Test
@@ -210,7 +210,7 @@ class DeciderTest {
     }
 
     @Test
-    @DisplayName("numbers that are no syscall are refused like x32, without asking")
+    @DisplayName("numbers that are no syscall are killed like x32, without asking")
     void notSyscalls() {
         Decider d = new Decider(null, null, OnUnknown.ALLOW, null, s -> { });
         assertEquals(Source.ABI, decide(d, SyscallRef.of(Arch.X86_64, 0x80000000)).source());

@@ -234,6 +234,33 @@ class PolicySemanticsLiveTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"x32", "no-syscall", "i386-unnamed"})
+    @DisplayName("an x32 call or a number that is no syscall kills the program while learning, as the enforcer does")
+    void foreignKilledBoth(String what) throws IOException {
+        String[] cmd = switch (what) {
+            case "x32" -> new String[] {Probes.path("x32_getpid")};
+            case "no-syscall" -> new String[] {Probes.path("raw_syscall"), "2147483648"};
+            default -> new String[] {Probes.path("int80_syscall"), "1000"};
+        };
+        if (what.startsWith("i386")) {
+            String bareOut = bare(Probes.path("int80_syscall"), "1000").out();
+            Probes.assumeFeature(bareOut.equals("int80 ENOSYS\n"), "no IA32 emulation here: " + bareOut);
+        }
+        Path saved = tmp.resolve("p.json");
+        String[] learnArgs = Stream.of(new String[] {"--trace-block-dynamic", "--on-unknown", "allow", "--save",
+                saved.toString(), "--exec"}, cmd).flatMap(Stream::of).toArray(String[]::new);
+        SandboxRun learn = run(learnArgs);
+        assertEquals(137, learn.exit(), learn::toString);
+        assertEquals("", learn.out(), "it made no syscall after that one: " + learn);
+        assertTrue(learn.err().contains("the enforcer kills a program that makes it, and so does the learner"),
+                learn::toString);
+        SandboxRun enforced = run(Stream.of(new String[] {"--policy", saved.toString(), "--exec"}, cmd)
+                .flatMap(Stream::of).toArray(String[]::new));
+        assertEquals(159, enforced.exit(), enforced::toString);
+        assertEquals("", enforced.out(), enforced::toString);
+    }
+
     @Test
     @DisplayName("an unnamed syscall number the program used is saved as its number and enforced as learned")
     void numbers() throws IOException {
