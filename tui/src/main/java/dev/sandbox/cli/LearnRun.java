@@ -247,6 +247,15 @@ final class LearnRun {
         }
         extra.add("stdio", stdio);
         meta.extra(extra);
+        // Each run says what its stdio was too: a policy learned over several runs (regenerate.sh learns every
+        // invocation with output to a terminal, a pipe and a file) shows which kinds it has seen.
+        java.util.List<Metadata.Run> runs = new java.util.ArrayList<>();
+        for (Metadata.Run r : fresh.meta().runs()) {
+            JsonObject runExtra = r.extra().deepCopy();
+            runExtra.add("stdio", stdioKinds(kinds));
+            runs.add(new Metadata.Run(r.date(), r.command(), r.newSyscalls(), runExtra));
+        }
+        meta.runs(runs);
         if (result.status() != null && result.interrupted() == 0 && result.killedAt() == null) {
             JsonObject written = new JsonObject();
             String outHash = written(written, "stdout", outMark);
