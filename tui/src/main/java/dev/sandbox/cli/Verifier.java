@@ -18,6 +18,7 @@ import dev.sandbox.learn.LearnedPolicy;
 import dev.sandbox.learn.OnUnknown;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.Printable;
 import dev.sandbox.policy.PolicyLoader;
 import dev.sandbox.policy.PolicyResolver;
 import dev.sandbox.policy.SyscallRef;
@@ -70,6 +71,12 @@ final class Verifier {
         String cwd = meta.has("cwd") ? meta.get("cwd").getAsString() : null;
         JsonObject expected = meta.getAsJsonObject("outcome");
         List<String> notes = new ArrayList<>();
+        if (cwd != null && !java.nio.file.Files.isDirectory(Path.of(cwd))) {
+            // A policy learned in another checkout or on another machine: the run is still worth comparing.
+            notes.add("the learning run's working directory " + Printable.escape(cwd) + " is not here: running in "
+                    + "the current directory");
+            cwd = null;
+        }
         Stdio.Kind[] kinds = kinds(meta, expected);
         Streams streams = new Streams();
         StaticRun.Outcome got;

@@ -156,6 +156,19 @@ class FidelityLiveTest {
     }
 
     @Test
+    @DisplayName("a policy learned in a directory that is not here (another checkout, another machine) still verifies")
+    void verifyElsewhere() throws Exception {
+        Path policy = tmp.resolve("echo.json");
+        assertEquals(0, toFile(tmp.resolve("out"), learn(policy, "/bin/echo", "moved")));
+        JsonObject p = JsonParser.parseString(Files.readString(policy)).getAsJsonObject();
+        p.getAsJsonObject("metadata").addProperty("cwd", tmp.resolve("gone").toString());
+        Path moved = Files.writeString(tmp.resolve("moved.json"), p.toString());
+        SandboxRun v = run("verify", "--policy", moved.toString());
+        assertEquals(0, v.exit(), v::toString);
+        assertTrue(v.err().contains("working directory " + tmp.resolve("gone") + " is not here"), v::toString);
+    }
+
+    @Test
     @DisplayName("when the sandbox is killed, what the program wrote is where it wrote it")
     void killedSandboxLosesNothing() throws Exception {
         Path out = tmp.resolve("out");
