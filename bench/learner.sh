@@ -14,7 +14,7 @@ cd "$root"
 command -v strace >/dev/null || { echo "bench/learner.sh needs strace (apt-get install strace)" >&2; exit 1; }
 learn="$root/sandbox --trace-block-dynamic --on-unknown allow --exec"
 full="$root/sandbox --trace-block-dynamic --on-unknown allow --full --exec"
-fast="$root/sandbox --trace-block-dynamic --on-unknown allow --policy $out/large.json --exec"
+fast="$root/sandbox --trace-block-dynamic --on-unknown allow --fast --policy $out/large.json --exec"
 strace="strace -f -qq -o /dev/null"
 
 row() { bash "$pairbench" -n "$pairs" "$@" | cut -f1-7; }

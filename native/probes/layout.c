@@ -15,12 +15,18 @@
 #include <sys/wait.h>
 #include <poll.h>
 #include <termios.h>
+#include <sys/ioctl.h>
+
+#include "plan.h"
 
 #define SHOW(name, value) printf("%s %lld\n", name, (long long)(value))
 
 int main(void)
 {
     SHOW("sizeof_posix_spawn_file_actions_t", sizeof(posix_spawn_file_actions_t));
+    SHOW("sizeof_notify_record", sizeof(struct notify_record));
+    SHOW("O_PATH", O_PATH);
+    SHOW("O_DIRECTORY", O_DIRECTORY);
     SHOW("sizeof_posix_spawnattr_t", sizeof(posix_spawnattr_t));
     SHOW("sizeof_sigset_t", sizeof(sigset_t));
     SHOW("sizeof_termios", sizeof(struct termios));
@@ -28,6 +34,16 @@ int main(void)
     SHOW("offsetof_termios_c_cc", offsetof(struct termios, c_cc));
     SHOW("ICANON", ICANON);
     SHOW("ECHO", ECHO);
+    SHOW("ISIG", ISIG);
+    SHOW("IEXTEN", IEXTEN);
+    SHOW("TIOCGWINSZ", TIOCGWINSZ);
+    SHOW("TIOCSWINSZ", TIOCSWINSZ);
+    SHOW("SIG_BLOCK", SIG_BLOCK);
+    SHOW("SIG_SETMASK", SIG_SETMASK);
+    SHOW("SIGQUIT", SIGQUIT);
+    SHOW("SIGTTIN", SIGTTIN);
+    SHOW("SIGTTOU", SIGTTOU);
+    SHOW("SIGWINCH", SIGWINCH);
     SHOW("VTIME", VTIME);
     SHOW("VMIN", VMIN);
     SHOW("TCSANOW", TCSANOW);

@@ -22,7 +22,6 @@
 #define PLAN_VERSION 1
 #define PLAN_FD      3
 #define ERROR_FD     4
-#define SYNC_FD      5 /* a socketpair end, present only when the plan has a STEP_SYNC */
 #define PLAN_MAX     (1u << 20)
 #define LAUNCHER_FAILED 125
 #define LAUNCHER_ARG "--sandbox-plan"
@@ -37,13 +36,15 @@ enum step_kind {
     STEP_EXEC           = 6, /* execve(path, argv, environ); payload: path NUL argv0 NUL argv1 NUL ... */
     STEP_CHDIR          = 7, /* chdir(payload), a NUL-terminated path */
     STEP_SETSID_CTTY    = 8, /* setsid(), then make fd 0 (a terminal) the controlling terminal: TIOCSCTTY */
+    STEP_SECCOMP_NOTIFY = 9, /* like STEP_SECCOMP_FILTER, with a listener handed to a supervisor process that names
+                              * and kills violators; payload: u32 report fd, then struct sock_filter[] */
 
     /* Isolation (numbered from 20, leaving room for other launcher steps). Java orders them as the kernel needs:
      * user namespace, sync with the parent, other namespaces, pid init, mounts, pivot_root, limits, identity,
      * capabilities, Landlock; then NO_NEW_PRIVS, seccomp and exec as above. */
     STEP_UNSHARE        = 20, /* unshare(payload u32 CLONE_NEW* flags) */
-    STEP_SYNC           = 21, /* write one byte to SYNC_FD, wait for one back (the parent wrote uid_map, placed us in
-                                 a cgroup), close SYNC_FD; EOF instead of the byte: ECANCELED */
+    STEP_SYNC           = 21, /* payload u32 fd (a socket): write one byte to it, wait for one back (the parent wrote
+                                 uid_map, placed us in a cgroup), close it; EOF instead of the byte: ECANCELED */
     STEP_PID_INIT       = 22, /* fork twice: we stay outside as a relay, the child is pid 1 of the new pid namespace
                                  and reaps; the grandchild (pid 2) goes on with the plan */
     STEP_MOUNT          = 23, /* mount(src, dst, type, flags, data); payload u64 flags, then 4 NUL-terminated
@@ -82,6 +83,26 @@ struct plan_record {
     uint16_t kind;
     uint16_t flags;
     uint32_t len;
+} __attribute__((packed));
+
+/*
+ * The supervisor of STEP_SECCOMP_NOTIFY writes these to the report fd: first one NOTIFY_HELLO (pid = its own, so
+ * the sandbox can reap it), then one NOTIFY_VIOLATION per refused syscall, followed by exe_len bytes of the
+ * violator's /proc/PID/exe.
+ */
+enum notify_kind {
+    NOTIFY_HELLO     = 1,
+    NOTIFY_VIOLATION = 2,
+};
+
+struct notify_record {
+    uint32_t kind;
+    int32_t  pid;     /* the thread that made the call */
+    int32_t  tgid;    /* its process */
+    int32_t  nr;      /* seccomp_data.nr */
+    uint32_t arch;    /* seccomp_data.arch, AUDIT_ARCH_* */
+    int32_t  signal;  /* SIGSYS; SIGKILL when the process catches, blocks or ignores SIGSYS; 0: it was gone */
+    uint32_t exe_len;
 } __attribute__((packed));
 
 struct error_record {

@@ -201,6 +201,19 @@ public final class IsolationSteps {
         return List.copyOf(notes);
     }
 
+    /** Whether the program runs in a new pid namespace (under an init of the launcher's: STEP_PID_INIT). */
+    public boolean pidNamespace() {
+        return ns.contains(Namespace.PID);
+    }
+
+    /**
+     * The program's pid as a process inside its namespaces sees it: in a new pid namespace it is pid 2 (after the
+     * launcher's init), otherwise the launcher's own pid, which execve keeps.
+     */
+    public int programPid(int launcherPid) {
+        return pidNamespace() ? 2 : launcherPid;
+    }
+
     boolean needsSync() {
         return ns.contains(Namespace.USER) || cgroup != null;
     }

@@ -21,37 +21,46 @@ public final class LaunchPlan {
     private record Step(StepKind kind, int flags, byte[] payload, String detail) {}
 
     private final List<Step> steps = new ArrayList<>();
+    private final List<int[]> inherited = new ArrayList<>();
+    private byte[] program;
+    private List<byte[]> argv;
 
     /**
      * The one order of steps for every run, enforced or learned, so both halves start the program the same way:
-     * close inherited fds, die with the sandbox, change directory, take the terminal (screen UI), stop for the
-     * tracer (learning), no new privileges, the filters (each stacked on the previous one), exec.
+     * close inherited fds, die with the sandbox, change directory, stop for the tracer (learning), no new
+     * privileges, the filters (each stacked on the previous one), exec.
      *
-     * @param cwd     the program's working directory, or null to keep ours
-     * @param traced  stop before the filters so the tracer can seize the launcher
-     * @param tty     make fd 0 (a terminal) the controlling terminal of a new session
-     * @param filters seccomp filters, installed in this order; none means no NO_NEW_PRIVS either
+     * @param cwd        the program's working directory, or null to keep ours
+     * @param traced     stop before the filters so the tracer can seize the launcher
+     * @param filters    seccomp filters, installed in this order
+     * @param supervised a filter whose kill verdicts go to a supervisor, installed last; or null
+     * @param reportFd   our end of the supervisor's report pipe (with {@code supervised})
      */
-    public static LaunchPlan forProgram(String cwd, boolean traced, boolean tty, List<BpfProgram> filters,
-            String path, List<String> argv, int sandboxPid, int deathSignal) {
-        return forProgram(cwd, traced, tty, filters, path, argv, sandboxPid, deathSignal, Isolation.none());
+    public static LaunchPlan forProgram(String cwd, boolean traced, List<BpfProgram> filters, BpfProgram supervised,
+            int reportFd, byte[] path, List<byte[]> argv, int sandboxPid, int deathSignal) {
+        return forProgram(cwd, traced, filters, supervised, reportFd, path, argv, sandboxPid, deathSignal,
+                Isolation.none());
     }
 
     /**
      * The same, inside the isolation asked for, in the kernel's order (docs/architecture.md, "Isolation steps"):
      * user namespace, sync with the parent (uid_map, cgroup), the other namespaces, pid init, the new root, network
-     * and hostname, working directory, terminal, rlimits, identity, capabilities, NO_NEW_PRIVS, Landlock, filters,
-     * exec. When learning with isolation, the tracer stop comes right after the sync, before any fork: the tracer
-     * then follows the launcher into the pid namespace, and ignores everything the launcher does until its execve.
+     * and hostname, working directory, rlimits, identity, capabilities, NO_NEW_PRIVS, Landlock, filters (the
+     * isolation's, then the policy's, then the supervised one), exec. When learning with isolation, the tracer stop
+     * comes right after the sync, before any fork: the tracer then follows the launcher into the pid namespace, and
+     * ignores everything the launcher does until its execve.
      *
      * @throws dev.sandbox.error.SandboxException when the isolation cannot be planned here (exit 125)
      */
-    public static LaunchPlan forProgram(String cwd, boolean traced, boolean tty, List<BpfProgram> filters,
-            String path, List<String> argv, int sandboxPid, int deathSignal, Isolation isolation) {
+    public static LaunchPlan forProgram(String cwd, boolean traced, List<BpfProgram> filters, BpfProgram supervised,
+            int reportFd, byte[] path, List<byte[]> argv, int sandboxPid, int deathSignal, Isolation isolation) {
         IsolationSteps iso = new IsolationSteps(isolation, cwd);
         LaunchPlan plan = new LaunchPlan();
         plan.isolation = iso;
-        plan.closeFrom(iso.needsSync() ? SYNC_FD + 1 : 3).parentDeathSignal(deathSignal, sandboxPid);
+        // The launcher's fds above ERROR_FD: the supervisor's report pipe, then the sync socket.
+        plan.syncFd = supervised != null ? Launcher.REPORT_FD + 1 : Launcher.REPORT_FD;
+        int keep = iso.needsSync() ? plan.syncFd + 1 : supervised != null ? Launcher.REPORT_FD + 1 : 3;
+        plan.closeFrom(keep).parentDeathSignal(deathSignal, sandboxPid);
         iso.userNamespace(plan);
         boolean early = traced && !isolation.isEmpty();
         if (early) {
@@ -64,23 +73,23 @@ public final class LaunchPlan {
         if (dir != null) {
             plan.chdir(dir);
         }
-        if (tty) {
-            plan.controllingTerminal();
-        }
         iso.limits(plan);
         iso.identity(plan, deathSignal, sandboxPid);
         if (traced && !early) {
             plan.stopForTracer();
         }
         // The isolation's filters go first: the policy's may refuse seccomp() itself, so it must be the last one.
-        List<BpfProgram> all = new java.util.ArrayList<>(iso.filters());
+        List<BpfProgram> all = new ArrayList<>(iso.filters());
         all.addAll(filters);
-        if (!all.isEmpty() || iso.needsNoNewPrivs()) {
+        if (!all.isEmpty() || supervised != null || iso.needsNoNewPrivs()) {
             plan.noNewPrivs();
         }
         iso.landlock(plan);
         for (BpfProgram f : all) {
             plan.seccompFilter(f, 0);
+        }
+        if (supervised != null) {
+            plan.inherit(reportFd, Launcher.REPORT_FD).seccompNotify(supervised, Launcher.REPORT_FD);
         }
         return plan.exec(path, argv);
     }
@@ -90,8 +99,10 @@ public final class LaunchPlan {
         return new LaunchPlan().closeFrom(3);
     }
 
-    /** plan.h SYNC_FD */
-    static final int SYNC_FD = 5;
+    /** The highest fd the launcher may be handed besides its stdio: a sync socket above the report pipe. */
+    static final int HIGHEST_FIXED_FD = Launcher.REPORT_FD + 1;
+
+    private int syncFd = Launcher.REPORT_FD;
 
     private IsolationSteps isolation;
 
@@ -100,9 +111,6 @@ public final class LaunchPlan {
         return isolation;
     }
 
-    private String program;
-    private List<String> argv;
-
     public LaunchPlan noNewPrivs() {
         return add(StepKind.STEP_NO_NEW_PRIVS, 0, new byte[0]);
     }
@@ -110,6 +118,28 @@ public final class LaunchPlan {
     /** @param flags SECCOMP_FILTER_FLAG_* for seccomp(2) */
     public LaunchPlan seccompFilter(BpfProgram program, int flags) {
         return add(StepKind.STEP_SECCOMP_FILTER, flags, program.bytes());
+    }
+
+    /**
+     * A filter whose kill verdicts go to a supervisor process, which writes a record per violation to
+     * {@code reportFd} (an fd of the launcher: see {@link #inherit}) and kills the violator.
+     */
+    public LaunchPlan seccompNotify(BpfProgram program, int reportFd) {
+        byte[] filter = program.bytes();
+        ByteBuffer b = ByteBuffer.allocate(4 + filter.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(reportFd).put(filter);
+        return add(StepKind.STEP_SECCOMP_NOTIFY, 0, b.array());
+    }
+
+    /** Our fd {@code fd} becomes the launcher's {@code childFd} (above the plan's and error pipe's fds). */
+    public LaunchPlan inherit(int fd, int childFd) {
+        inherited.add(new int[] {fd, childFd});
+        return this;
+    }
+
+    /** The fds handed to the launcher besides its plan, error pipe and stdio: {ours, the launcher's}. */
+    public List<int[]> inherited() {
+        return inherited;
     }
 
     public LaunchPlan stopForTracer() {
@@ -135,24 +165,25 @@ public final class LaunchPlan {
         return add(StepKind.STEP_CHDIR, 0, cstring(dir), dir);
     }
 
-    /** The last step: execve(path, argv, environ). */
-    public LaunchPlan exec(String path, List<String> argv) {
-        this.program = path;
+    /** The last step: execve(path, argv, environ), every string as the bytes the person gave. */
+    public LaunchPlan exec(byte[] path, List<byte[]> argv) {
+        this.program = path.clone();
         this.argv = List.copyOf(argv);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(cstring(path));
-        for (String a : argv) {
+        for (byte[] a : argv) {
             out.writeBytes(cstring(a));
         }
         return add(StepKind.STEP_EXEC, 0, out.toByteArray());
     }
 
-    public String program() {
-        return program;
+    public LaunchPlan exec(String path, List<String> argv) {
+        return exec(path.getBytes(StandardCharsets.UTF_8), Argv.of(argv).argv());
     }
 
-    public List<String> argv() {
-        return argv;
+    /** The program for a message: argv[0] as a person reads it, else the path. */
+    public String programName() {
+        return Argv.show(argv == null || argv.isEmpty() ? program : argv.get(0));
     }
 
     /** The step at {@code index}, to name a failure the launcher reported by position. */
@@ -165,7 +196,12 @@ public final class LaunchPlan {
         return index >= 0 && index < steps.size() ? steps.get(index).detail() : null;
     }
 
-    /** Whether the launcher will wait at STEP_SYNC for the parent (Launcher passes it a socket on SYNC_FD). */
+    /** The launcher's fd for the STEP_SYNC socket (Launcher puts it there). */
+    int syncFd() {
+        return syncFd;
+    }
+
+    /** Whether the launcher will wait at STEP_SYNC for the parent (Launcher passes it a socket on {@link #syncFd}). */
     public boolean hasSync() {
         return steps.stream().anyMatch(s -> s.kind() == StepKind.STEP_SYNC);
     }
@@ -182,7 +218,7 @@ public final class LaunchPlan {
     }
 
     public LaunchPlan sync() {
-        return add(StepKind.STEP_SYNC, 0, new byte[0]);
+        return add(StepKind.STEP_SYNC, 0, le(syncFd));
     }
 
     public LaunchPlan pidInit() {
@@ -323,7 +359,10 @@ public final class LaunchPlan {
     }
 
     private static byte[] cstring(String s) {
-        byte[] raw = s.getBytes(StandardCharsets.UTF_8);
+        return cstring(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] cstring(byte[] raw) {
         for (byte c : raw) {
             if (c == 0) {
                 throw new IllegalArgumentException("argument contains a NUL byte");

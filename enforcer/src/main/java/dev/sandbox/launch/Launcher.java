@@ -22,6 +22,8 @@ import java.nio.file.Path;
 public final class Launcher {
     static final int PLAN_FD = 3;
     static final int ERROR_FD = 4;
+    /** Where a STEP_SECCOMP_NOTIFY supervisor writes its records (the launcher's fd; close-on-exec there). */
+    public static final int REPORT_FD = 5;
     static final String LAUNCHER_ARG = "--sandbox-plan";
     /** sizeof(struct error_record) in plan.h */
     static final int ERROR_RECORD_SIZE = 12;
@@ -114,9 +116,7 @@ public final class Launcher {
             int step = b.getInt();
             int index = b.getInt();
             int errno = b.getInt();
-            String program = plan.argv() == null ? null : plan.argv().isEmpty() ? plan.program()
-                    : plan.argv().get(0);
-            throw new LaunchFailure(StepKind.of(step), errno, program, plan.detailAt(index));
+            throw new LaunchFailure(StepKind.of(step), errno, plan.programName(), plan.detailAt(index));
         }
     }
 
@@ -158,8 +158,8 @@ public final class Launcher {
             try {
                 LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, sync);
                 for (int i = 0; i < 2; i++) {
-                    if (sync[i] <= LaunchPlan.SYNC_FD) {
-                        int moved = LibC.fcntl(sync[i], LibC.F_DUPFD_CLOEXEC, LaunchPlan.SYNC_FD + 1);
+                    if (sync[i] <= LaunchPlan.HIGHEST_FIXED_FD) {
+                        int moved = LibC.fcntl(sync[i], LibC.F_DUPFD_CLOEXEC, LaunchPlan.HIGHEST_FIXED_FD + 1);
                         LibC.close(sync[i]);
                         sync[i] = moved;
                     }
@@ -261,6 +261,10 @@ public final class Launcher {
                         LibC.posix_spawn_file_actions_adddup2(actions, planPipe[0], PLAN_FD));
                 LibC.checkReturned("posix_spawn_file_actions_adddup2",
                         LibC.posix_spawn_file_actions_adddup2(actions, errPipe[1], ERROR_FD));
+                for (int[] fd : plan.inherited()) {
+                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
+                            LibC.posix_spawn_file_actions_adddup2(actions, fd[0], fd[1]));
+                }
                 if (stdinFd >= 0) {
                     LibC.checkReturned("posix_spawn_file_actions_adddup2",
                             LibC.posix_spawn_file_actions_adddup2(actions, stdinFd, 0));
@@ -273,10 +277,10 @@ public final class Launcher {
                     LibC.checkReturned("posix_spawn_file_actions_adddup2",
                             LibC.posix_spawn_file_actions_adddup2(actions, stderrFd, 2));
                 }
-                // Last: a source fd numbered SYNC_FD (a capture pipe) has been duplicated to its target by now.
+                // Last: a source fd numbered like the sync target (a stdio fd) has been duplicated by now.
                 if (syncFd >= 0) {
                     LibC.checkReturned("posix_spawn_file_actions_adddup2",
-                            LibC.posix_spawn_file_actions_adddup2(actions, syncFd, LaunchPlan.SYNC_FD));
+                            LibC.posix_spawn_file_actions_adddup2(actions, syncFd, plan.syncFd()));
                 }
                 // The JVM blocks and handles signals for itself; the program starts with the defaults, as from a
                 // shell (OpenJDK's childproc does the same).
@@ -318,22 +322,31 @@ public final class Launcher {
         return new Child(pid, errPipe[0], plan);
     }
 
-    /** A close-on-exec pipe whose fds are both above ERROR_FD. */
-    static int[] pipe() {
+    /** A close-on-exec pipe whose fds are both above the launcher's fixed fds (so no dup2 clobbers another). */
+    public static int[] pipe() {
         int[] fds = new int[2];
         try {
             LibC.pipe2(fds, LibC.O_CLOEXEC);
-            for (int i = 0; i < 2; i++) {
-                if (fds[i] <= ERROR_FD) {
-                    int moved = LibC.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, ERROR_FD + 1);
-                    LibC.close(fds[i]);
-                    fds[i] = moved;
-                }
-            }
         } catch (LastErrorException e) {
             throw LibC.failure("pipe2", e);
         }
+        fds[0] = above(fds[0]);
+        fds[1] = above(fds[1]);
         return fds;
+    }
+
+    /** {@code fd}, moved above REPORT_FD if it is not already: an fd for {@link #spawn} must not be 3, 4 or 5. */
+    public static int above(int fd) {
+        if (fd > REPORT_FD) {
+            return fd;
+        }
+        try {
+            int moved = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, REPORT_FD + 1);
+            LibC.close(fd);
+            return moved;
+        } catch (LastErrorException e) {
+            throw LibC.failure("fcntl(F_DUPFD_CLOEXEC)", e);
+        }
     }
 
     private static void writeAll(int fd, byte[] bytes) {
@@ -352,7 +365,7 @@ public final class Launcher {
         }
     }
 
-    static void closeQuietly(int fd) {
+    public static void closeQuietly(int fd) {
         try {
             LibC.close(fd);
         } catch (LastErrorException e) {

@@ -19,6 +19,14 @@ public final class SeccompLog {
 
     private SeccompLog() {}
 
+    /** A syscall by its audit arch and number: "mkdir", "mkdir (i386)", or the numbers when the arch is foreign. */
+    public static String name(int auditArch, long nr) {
+        Arch arch = Arch.of(auditArch, nr);
+        return arch == null ? "syscall " + nr + " of arch 0x" + Integer.toHexString(auditArch)
+                : arch == Arch.X86_64 ? SyscallNames.name(arch, (int) nr)
+                : SyscallNames.name(arch, (int) (nr & ~Arch.X32_SYSCALL_BIT)) + " (" + arch.label() + ")";
+    }
+
     /** The name of the syscall that got {@code pid} killed, or null when the log cannot be read or says nothing. */
     public static String killedSyscall(int pid) {
         int fd;
@@ -46,12 +54,7 @@ public final class SeccompLog {
                 String rec = new String(buf, 0, (int) n, StandardCharsets.UTF_8);
                 Matcher m = RECORD.matcher(rec);
                 if (m.find() && Integer.parseInt(m.group(1)) == pid) {
-                    int audit = (int) Long.parseLong(m.group(2), 16);
-                    long nr = Long.parseLong(m.group(3));
-                    Arch arch = Arch.of(audit, nr);
-                    found = arch == null ? "syscall " + nr + " of arch 0x" + m.group(2)
-                            : arch == Arch.X86_64 ? SyscallNames.name(arch, (int) nr)
-                            : SyscallNames.name(arch, (int) (nr & ~Arch.X32_SYSCALL_BIT)) + " (" + arch.label() + ")";
+                    found = name((int) Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3)));
                 }
             }
         } finally {

@@ -17,11 +17,15 @@ import java.util.function.Consumer;
  * The enforcer: compile the policy, have the launcher load the filter just before execve, wait, and report how the
  * program ended. The order of the plan is the jail: inherited fds closed, die-with-sandbox, NO_NEW_PRIVS, seccomp,
  * execve.
+ *
+ * Where the kernel has seccomp user notification, a kill verdict goes to a supervisor first ({@link Supervisor}),
+ * which names the process and the syscall and then kills it; docs/threat-model.md says what that changes.
  */
 public final class StaticRun {
     private final Launcher launcher;
     private final Consumer<String> verbose;
     private final Consumer<String> notice;
+    private final boolean listAll;
     private dev.sandbox.isolation.Isolation isolation = dev.sandbox.isolation.Isolation.none();
     private RunAudit audit;
 
@@ -30,9 +34,15 @@ public final class StaticRun {
      * @param notice  receives what a person must always see (how a violation ended the program)
      */
     public StaticRun(Launcher launcher, Consumer<String> verbose, Consumer<String> notice) {
+        this(launcher, verbose, notice, false);
+    }
+
+    /** @param listAll name every violation (--verbose), not only the first */
+    public StaticRun(Launcher launcher, Consumer<String> verbose, Consumer<String> notice, boolean listAll) {
         this.launcher = launcher;
         this.verbose = verbose;
         this.notice = notice;
+        this.listAll = listAll;
     }
 
     /** Runs the program inside this isolation (namespaces, mounts, limits...); the default is none. */
@@ -48,61 +58,83 @@ public final class StaticRun {
     }
 
     /** Runs {@code command} under {@code policy} and returns the exit code the sandbox should exit with. */
-    public int run(Policy policy, List<String> command) {
-        return execute(policy, command, null, null, null).status().sandboxExitCode();
+    public int run(Policy policy, Argv command) {
+        Outcome o = execute(policy, command, null, null);
+        return o.policyKill() ? ExitCodes.SIGNAL_BASE + LibC.SIGSYS : o.status().sandboxExitCode();
     }
 
     /**
      * How an enforced run ended.
      *
-     * @param killedSyscall the syscall a SIGSYS kill was for, when the kernel log could be read; else null
-     * @param stdoutSha256  when stdout was captured; else null
+     * @param killedSyscall the syscall a policy kill of the program itself was for, when known; else null
+     * @param violations    every refused call the supervisor saw, in the whole tree (empty without one)
      */
-    public record Outcome(ExitStatus status, String killedSyscall, String stdoutSha256, String stderrSha256) {}
+    public record Outcome(ExitStatus status, String killedSyscall, List<Supervisor.Violation> violations) {
+        /** The program itself died for a policy violation (by SIGSYS, or by SIGKILL when it catches SIGSYS). */
+        public boolean policyKill() {
+            return status.signaled() && (status.signal() == LibC.SIGSYS || status.signal() == LibC.SIGKILL
+                    && killedSyscall != null);
+        }
+    }
 
     /**
-     * @param cwd    the working directory for the program, or null for ours
-     * @param stdout when not null, the program's stdout is passed through a pipe to this stream and hashed
-     * @param stderr likewise for stderr
+     * @param cwd   the working directory for the program, or null for ours
+     * @param stdio the program's fds 0, 1, 2 (each -1: ours), or null for ours
      */
-    public Outcome execute(Policy policy, List<String> command, String cwd, java.io.OutputStream stdout,
-            java.io.OutputStream stderr) {
-        String program = command.get(0);
+    public Outcome execute(Policy policy, Argv command, String cwd, int[] stdio) {
+        String program = command.programName();
         SyscallRef execve = new SyscallRef(Arch.X86_64, "execve");
         if (policy.refuses(execve) && policy.action().kind() != dev.sandbox.policy.Action.Kind.LOG) {
             throw new SandboxException("policy " + policy.source() + " refuses execve, so " + program
                     + " could never start: add \"execve\" to the policy", ExitCodes.REFUSED);
         }
-        String path = ProgramPath.resolve(program);
-        BpfProgram bpf = new FilterCompiler().compile(policy);
+        byte[] path = ProgramPath.resolve(command.program());
+        // Only a kill verdict goes to the supervisor: a policy that kills nothing needs none.
+        boolean kills = policy.action().kind() == dev.sandbox.policy.Action.Kind.KILL
+                || policy.rules().stream().anyMatch(r -> r.action().kind() == dev.sandbox.policy.Action.Kind.KILL);
+        boolean supervised = kills && Supervisor.available();
+        BpfProgram bpf = (supervised ? FilterCompiler.supervised() : new FilterCompiler()).compile(policy);
         verbose.accept("policy " + policy.source() + ": " + policy.mode().label() + " mode, "
                 + policy.syscalls().size() + " syscalls, refused calls get " + policy.action().describe()
                 + (policy.rules().isEmpty() ? "" : ", " + policy.rules().size() + " rules"));
-        verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions");
+        verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions"
+                + (supervised ? "; violations are named by a supervisor (seccomp user notification)" : ""));
 
-        LaunchPlan plan = LaunchPlan.forProgram(cwd, false, false, java.util.List.of(bpf), path, command,
-                LibC.getpid(), LibC.SIGKILL, isolation);
+        Supervisor supervisor = supervised ? Supervisor.open() : null;
+        LaunchPlan plan;
+        try {
+            plan = LaunchPlan.forProgram(cwd, false, supervised ? List.of() : List.of(bpf), supervised ? bpf : null,
+                    supervised ? supervisor.childEnd() : -1, path, command.argv(), LibC.getpid(), LibC.SIGKILL,
+                    isolation);
+        } catch (RuntimeException e) {
+            if (supervisor != null) {
+                supervisor.close();
+            }
+            throw e;
+        }
         plan.isolation().notes().forEach(verbose);
         plan.isolation().warnings().forEach(w -> notice.accept("warning: " + w));
         String gaps = plan.isolation().landlockGaps();
         if (gaps != null) {
             notice.accept(gaps);
         }
-        Capture out = stdout == null ? null : Capture.of(stdout, "stdout");
-        Capture err = stderr == null ? null : Capture.of(stderr, "stderr");
+        if (supervisor != null && plan.isolation().pidNamespace()) {
+            supervisor.insidePidNamespace();
+        }
         Launcher.Child child;
         try {
-            child = launcher.spawn(plan, out == null ? -1 : out.childFd(), err == null ? -1 : err.childFd());
-        } finally {
-            if (out != null) {
-                out.spawned();
+            child = stdio == null ? launcher.spawn(plan) : launcher.spawn(plan, stdio[0], stdio[1], stdio[2]);
+        } catch (RuntimeException e) {
+            if (supervisor != null) {
+                supervisor.close();
             }
-            if (err != null) {
-                err.spawned();
-            }
+            throw e;
         }
         SignalForwarder forwarder = SignalForwarder.install(child.pid());
         try {
+            if (supervisor != null) {
+                supervisor.spawned();
+            }
             try {
                 child.awaitExec();
             } catch (LaunchFailure e) {
@@ -110,36 +142,77 @@ public final class StaticRun {
                 plan.isolation().finish();
                 throw e;
             }
-            verbose.accept("started " + path + " as pid " + child.pid());
+            verbose.accept("started " + Argv.show(path) + " as pid " + child.pid());
             long started = System.nanoTime();
             if (audit != null) {
-                audit.start(path, command, policy.source(), isolation, plan.isolation(), child.pid());
+                audit.start(Argv.show(path), command.argv().stream().map(Argv::show).toList(), policy.source(),
+                        isolation, plan.isolation(), child.pid());
             }
-            ExitStatus status = waitFor(child.pid());
+            ExitStatus status = supervisor != null ? supervisor.waitFor(child.pid()) : waitFor(child.pid());
             long wall = (System.nanoTime() - started) / 1_000_000;
             verbose.accept("pid " + child.pid() + " " + status.describe());
-            dev.sandbox.isolation.Cgroup.Report report = plan.isolation().finish();
-            String limit = IsolationSteps.limitNotice(report, isolation, status);
+            dev.sandbox.isolation.Cgroup.Report limits = plan.isolation().finish();
+            String limit = IsolationSteps.limitNotice(limits, isolation, status);
             if (limit != null) {
                 notice.accept(limit);
             }
-            String syscall = null;
-            if (status.signaled() && status.signal() == LibC.SIGSYS) {
-                syscall = SeccompLog.killedSyscall(child.pid());
-                notice.accept(program + " was killed by SIGSYS: policy violation"
-                        + (syscall != null ? " (syscall " + syscall + " is not allowed by " + policy.source() + ")"
-                        : " (the kernel log names the syscall: dmesg | grep 'type=1326')"));
-                if (audit != null) {
+            List<Supervisor.Violation> violations = supervisor != null ? supervisor.violations() : List.of();
+            String syscall = report(policy, program, child.pid(), plan.isolation().programPid(child.pid()), status,
+                    violations);
+            if (audit != null) {
+                if (violations.isEmpty() && status.signaled() && status.signal() == LibC.SIGSYS) {
                     audit.violation(child.pid(), syscall, "kill");
                 }
+                for (Supervisor.Violation v : violations) {
+                    audit.violation(v.tgid(), v.syscall(), "kill");
+                }
+                audit.end(status, wall, LibC.childrenUsage(), limits, limit);
             }
-            if (audit != null) {
-                audit.end(status, wall, LibC.childrenUsage(), report, limit);
-            }
-            return new Outcome(status, syscall, out == null ? null : out.finish(), err == null ? null : err.finish());
+            return new Outcome(status, syscall, violations);
         } finally {
             forwarder.uninstall();
+            if (supervisor != null) {
+                supervisor.close();
+            }
         }
+    }
+
+    /** Says how violations ended processes; returns the syscall the program itself was killed for, if known. */
+    private String report(Policy policy, String program, int pid, int programPid, ExitStatus status,
+            List<Supervisor.Violation> violations) {
+        Supervisor.Violation own = null;
+        for (Supervisor.Violation v : violations) {
+            if (v.tgid() == programPid && v.signal() != 0) {
+                own = v;
+                break;
+            }
+        }
+        String syscall = null;
+        boolean killed = status.signaled() && (status.signal() == LibC.SIGSYS
+                || status.signal() == LibC.SIGKILL && own != null);
+        if (killed) {
+            syscall = own != null ? own.syscall() : status.signal() == LibC.SIGSYS ? SeccompLog.killedSyscall(pid)
+                    : null;
+            notice.accept(program + " was killed by " + (status.signal() == LibC.SIGSYS ? "SIGSYS" : "SIGKILL")
+                    + ": policy violation" + (syscall != null ? " (syscall " + syscall + " is not allowed by "
+                    + policy.source() + ")" : " (the kernel log names the syscall: dmesg | grep 'type=1326')")
+                    + (status.signal() == LibC.SIGKILL ? "; it catches, blocks or ignores SIGSYS" : ""));
+        }
+        int shown = 0;
+        for (Supervisor.Violation v : violations) {
+            if (v == own) {
+                continue;
+            }
+            if (!listAll && shown == 1) {
+                int more = violations.size() - (own != null ? 1 : 0) - shown;
+                notice.accept("and " + more + " more polic" + (more == 1 ? "y violation" : "y violations")
+                        + " (--verbose lists each)");
+                break;
+            }
+            notice.accept("policy violation in " + v.describe() + " (not allowed by " + policy.source() + ")");
+            shown++;
+        }
+        return syscall;
     }
 
     /** waitpid until {@code pid} has ended; signals forwarded meanwhile interrupt nothing. */

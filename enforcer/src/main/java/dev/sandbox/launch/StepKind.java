@@ -11,6 +11,8 @@ public enum StepKind {
     STEP_EXEC(6, "execve"),
     STEP_CHDIR(7, "changing to the working directory"),
     STEP_SETSID_CTTY(8, "taking the pseudo-terminal as controlling terminal"),
+    STEP_SECCOMP_NOTIFY(9, "seccomp(SECCOMP_SET_MODE_FILTER) with a supervisor"),
+
     STEP_UNSHARE(20, "unshare (new namespaces)"),
     STEP_SYNC(21, "waiting for the sandbox to set up the namespace"),
     STEP_PID_INIT(22, "starting the pid namespace's init"),

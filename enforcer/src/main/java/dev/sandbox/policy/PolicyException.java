@@ -31,8 +31,9 @@ public final class PolicyException extends SandboxException {
     }
 
     private static String format(String file, int line, int column, String problem) {
-        return line > 0 ? "policy " + file + ":" + line + ":" + column + ": " + problem
-                : "policy " + file + ": " + problem;
+        String shown = Printable.escape(file);
+        return line > 0 ? "policy " + shown + ":" + line + ":" + column + ": " + problem
+                : "policy " + shown + ": " + problem;
     }
 
     public String file() { return file; }

@@ -8,10 +8,10 @@ import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
-import dev.sandbox.jna.Errno;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.syscall.SyscallNames;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -54,16 +55,35 @@ public final class PolicyLoader {
         return load(file, file.toString());
     }
 
+    /**
+     * Reads a policy file: only a regular file (a FIFO would hang, /dev/zero would never end), at most
+     * {@link #MAX_BYTES} of it, whatever its size claims to be.
+     */
     public Policy load(Path file, String displayName) {
-        byte[] bytes;
+        return parse(read(file, displayName), displayName);
+    }
+
+    /** The bytes of a policy file, refused with a sentence when it is not a regular file or too large. */
+    public static byte[] read(Path file, String displayName) {
         try {
-            if (Files.isDirectory(file)) {
+            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+            if (attrs.isDirectory()) {
                 throw new PolicyException(displayName, "is a directory, not a policy file");
             }
-            if (Files.size(file) > MAX_BYTES) {
-                throw new PolicyException(displayName, "file is larger than 1 MiB; a policy is a short list");
+            if (!attrs.isRegularFile()) {
+                throw new PolicyException(displayName, "is not a regular file (a device, FIFO or socket); a policy "
+                        + "is read only from a regular file");
             }
-            bytes = Files.readAllBytes(file);
+            if (attrs.size() > MAX_BYTES) {
+                throw tooLarge(displayName);
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] bytes = in.readNBytes((int) MAX_BYTES + 1);
+                if (bytes.length > MAX_BYTES) {
+                    throw tooLarge(displayName);
+                }
+                return bytes;
+            }
         } catch (NoSuchFileException e) {
             throw new PolicyException(displayName, "cannot read: No such file or directory");
         } catch (AccessDeniedException e) {
@@ -71,12 +91,15 @@ public final class PolicyLoader {
         } catch (IOException e) {
             throw new PolicyException(displayName, "cannot read: " + e.getMessage());
         }
-        return parse(bytes, displayName);
+    }
+
+    private static PolicyException tooLarge(String name) {
+        return new PolicyException(name, "file is larger than 1 MiB; a policy is a short list");
     }
 
     public Policy parse(byte[] bytes, String name) {
         if (bytes.length > MAX_BYTES) {
-            throw new PolicyException(name, "file is larger than 1 MiB; a policy is a short list");
+            throw tooLarge(name);
         }
         String text;
         try {
@@ -136,7 +159,7 @@ public final class PolicyLoader {
                 int[] keyAt = where();
                 String key = in.nextName();
                 if (!seen.add(key)) {
-                    throw error(keyAt, "key \"" + key + "\" appears twice");
+                    throw error(keyAt, "key \"" + Printable.escape(key) + "\" appears twice");
                 }
                 switch (key) {
                     case "mode" -> mode = mode();
@@ -158,7 +181,7 @@ public final class PolicyLoader {
                         knownUpTo = string("\"known_up_to\"");
                         check(SyscallRef.parse(knownUpTo), knownUpTo, at);
                     }
-                    default -> throw error(keyAt, "unknown key \"" + key + "\" (known keys: "
+                    default -> throw error(keyAt, "unknown key \"" + Printable.escape(key) + "\" (known keys: "
                             + String.join(", ", KEYS.stream().sorted().toList()) + ")");
                 }
             }
@@ -178,11 +201,11 @@ public final class PolicyLoader {
                         + "\"");
             }
             if (kind == Action.Kind.ERRNO && errno == null) {
-                errno = Errno.EPERM;
+                errno = ErrnoName.EPERM;
             }
             if (mode == Mode.BLOCK && kindAt != null && kind == Action.Kind.LOG) {
                 // Legal (an audit-only blocklist), worth saying: nothing will actually be refused.
-                warnings.accept("policy " + name + ": block mode with action \"log\" refuses nothing; "
+                warnings.accept("policy " + Printable.escape(name) + ": block mode with action \"log\" refuses nothing; "
                         + "the listed syscalls are only logged");
             }
             Set<SyscallRef> listed = new HashSet<>(syscalls);
@@ -195,7 +218,7 @@ public final class PolicyLoader {
                 }
             }
             return new Policy(name, mode, kind == Action.Kind.ERRNO ? Action.errno(errno) : new Action(kind, 0),
-                    syscalls, rules, knownUpTo, metadata);
+                    syscalls, rules, knownUpTo, Metadata.fromJson(metadata));
         }
 
         /** gson in strict mode refuses a second top-level value without saying so; say it, at its position. */
@@ -228,7 +251,7 @@ public final class PolicyLoader {
             return switch (value) {
                 case "allow" -> Mode.ALLOW;
                 case "block" -> Mode.BLOCK;
-                default -> throw error(at, "\"mode\" must be \"allow\" or \"block\", not \"" + value + "\"");
+                default -> throw error(at, "\"mode\" must be \"allow\" or \"block\", not \"" + Printable.escape(value) + "\"");
             };
         }
 
@@ -236,11 +259,11 @@ public final class PolicyLoader {
             int[] at = where();
             String value = string("\"action\"");
             for (Action.Kind k : Action.Kind.values()) {
-                if (k.label().equals(value)) {
+                if (k != Action.Kind.ALLOW && k.label().equals(value)) {
                     return k;
                 }
             }
-            throw error(at, "unknown action \"" + value + "\" (use kill, errno, trap or log)");
+            throw error(at, "unknown action \"" + Printable.escape(value) + "\" (use kill, errno, trap or log)");
         }
 
         private int errno() throws IOException {
@@ -252,18 +275,18 @@ public final class PolicyLoader {
                 try {
                     n = Integer.parseInt(raw);
                 } catch (NumberFormatException e) {
-                    throw error(at, "\"errno\" must be a whole number between 1 and " + Errno.MAX + ", not " + raw);
+                    throw error(at, "\"errno\" must be a whole number between 1 and " + ErrnoName.MAX + ", not " + raw);
                 }
-                if (n < 1 || n > Errno.MAX) {
-                    throw error(at, "\"errno\" must be between 1 and " + Errno.MAX + ", not " + n);
+                if (n < 1 || n > ErrnoName.MAX) {
+                    throw error(at, "\"errno\" must be between 1 and " + ErrnoName.MAX + ", not " + n);
                 }
                 return n;
             }
             if (t == JsonToken.STRING) {
                 String value = in.nextString();
-                int n = Errno.byName(value.toUpperCase(Locale.ROOT));
+                int n = ErrnoName.number(value.toUpperCase(Locale.ROOT));
                 if (n < 0) {
-                    throw error(at, "unknown errno \"" + value + "\" (a name such as EPERM or ENOSYS, or a number)");
+                    throw error(at, "unknown errno \"" + Printable.escape(value) + "\" (a name such as EPERM or ENOSYS, or a number)");
                 }
                 return n;
             }
@@ -293,7 +316,7 @@ public final class PolicyLoader {
                     int[] keyAt = where();
                     String key = in.nextName();
                     if (!keys.add(key)) {
-                        throw error(keyAt, "key \"" + key + "\" appears twice in this rule");
+                        throw error(keyAt, "key \"" + Printable.escape(key) + "\" appears twice in this rule");
                     }
                     switch (key) {
                         case "syscalls" -> list = syscalls();
@@ -302,7 +325,7 @@ public final class PolicyLoader {
                             errnoAt = where();
                             errno = errno();
                         }
-                        default -> throw error(keyAt, "unknown key \"" + key + "\" in a rule (known keys: "
+                        default -> throw error(keyAt, "unknown key \"" + Printable.escape(key) + "\" in a rule (known keys: "
                                 + String.join(", ", RULE_KEYS.stream().sorted().toList()) + ")");
                     }
                 }
@@ -321,7 +344,7 @@ public final class PolicyLoader {
                         throw error(ruleAt, "\"" + s + "\" is in more than one rule");
                     }
                 }
-                Action action = kind == Action.Kind.ERRNO ? Action.errno(errno == null ? Errno.EPERM : errno)
+                Action action = kind == Action.Kind.ERRNO ? Action.errno(errno == null ? ErrnoName.EPERM : errno)
                         : new Action(kind, 0);
                 rules.add(new Rule(list, action));
             }
@@ -345,7 +368,7 @@ public final class PolicyLoader {
                 SyscallRef ref = SyscallRef.parse(text);
                 check(ref, text, at);
                 if (!seen.add(ref)) {
-                    warnings.accept("policy " + name + ":" + at[0] + ":" + at[1] + ": \"" + text
+                    warnings.accept("policy " + Printable.escape(name) + ":" + at[0] + ":" + at[1] + ": \"" + Printable.escape(text)
                             + "\" is listed more than once");
                     continue;
                 }
@@ -359,6 +382,10 @@ public final class PolicyLoader {
             if (ref.arch() == Arch.X32) {
                 throw error(at, "x32 syscalls cannot be allowed: the sandbox always refuses the x32 ABI");
             }
+            if (ref.numeric()) {
+                number(ref, text, at);
+                return;
+            }
             if (SyscallNames.known(ref.arch(), ref.name())) {
                 return;
             }
@@ -368,8 +395,24 @@ public final class PolicyLoader {
             }
             String hint = SyscallNames.suggest(ref.arch(), ref.name());
             String prefix = ref.arch() == Arch.X86_64 ? "" : ref.arch().label() + ":";
-            throw error(at, "unknown syscall \"" + text + "\""
+            throw error(at, "unknown syscall \"" + Printable.escape(text) + "\""
                     + (hint != null ? " (did you mean \"" + prefix + hint + "\"?)" : ""));
+        }
+
+        /** A syscall written as its number: only for an x86_64 number no table names (see SyscallRef). */
+        private void number(SyscallRef ref, String text, int[] at) {
+            if (ref.arch() != Arch.X86_64) {
+                throw error(at, "\"" + Printable.escape(text) + "\": an i386 syscall is written by its name; a number without a "
+                        + "name cannot be put in a filter for i386");
+            }
+            if (!ref.name().matches("0|[1-9][0-9]{0,9}") || ref.number() < 0) {
+                throw error(at, "\"" + Printable.escape(text) + "\" is not a syscall number (0 to "
+                        + SyscallRef.MAX_NUMBER + "; higher numbers are x32 or no syscall, always refused)");
+            }
+            String name = SyscallNames.nameOrNull(Arch.X86_64, ref.number());
+            if (name != null) {
+                throw error(at, "syscall " + text + " is \"" + name + "\"; write its name");
+            }
         }
 
         private JsonObject metadata() throws IOException {
@@ -452,7 +495,7 @@ public final class PolicyLoader {
             for (int i = 1; i < column && i <= src.length(); i++) {
                 caret.append(src.charAt(i - 1) == '\t' ? '\t' : ' ');
             }
-            return src + "\n" + caret + "^";
+            return Printable.masked(src) + "\n" + caret + "^";
         }
     }
 

@@ -1,21 +1,18 @@
 package dev.sandbox.seccomp;
 
-import com.sun.jna.Pointer;
-import dev.sandbox.jna.LibC;
 import dev.sandbox.jna.LibSeccomp;
-import dev.sandbox.jna.NativeCallException;
 import dev.sandbox.policy.Action;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
-import dev.sandbox.policy.Rule;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.syscall.SyscallNames;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
- * Policy to seccomp BPF, through libseccomp.
+ * Policy to seccomp BPF, through libseccomp. The compiler decides nothing: it asks {@link Policy#explain} for every
+ * syscall number of every arch the filter admits and writes down the answers (a truth table in the tests runs the
+ * compiled BPF against that same function).
  *
  * The filter looks only at the arch and the syscall number, never at arguments or the instruction pointer: that
  * keeps the kernel's per-syscall "always allow" cache (Linux 5.11+) working, so an allowed syscall costs no more
@@ -23,224 +20,130 @@ import java.nio.charset.StandardCharsets;
  *
  * Foreign arches are the classic bypass (i386 39 is mkdir, x86_64 39 is getpid): the filter's bad-arch action is
  * always kill, and libseccomp's x86_64 filter sends x32 numbers (bit 30 set) to that action too. i386 is admitted
- * into the filter only for an allowlist that names i386 syscalls, and then only those.
+ * into the filter only for an allowlist that names i386 syscalls, in a separate single-arch context merged in,
+ * because libseccomp otherwise adds a rule to every arch of a context.
  */
 public final class FilterCompiler {
-    /** seccomp_export_bpf writes into this fd; a memfd avoids a pipe's capacity limit and any temp file. */
-    private static final String MEMFD_NAME = "sandbox-bpf";
+    /** What a refusal whose policy action is kill returns: KILL_PROCESS, or USER_NOTIF for a supervised run. */
+    private final int killAction;
 
-    public BpfProgram compile(Policy policy) {
-        return compile(policy, null);
+    public FilterCompiler() {
+        this(LibSeccomp.SCMP_ACT_KILL_PROCESS);
+    }
+
+    private FilterCompiler(int killAction) {
+        this.killAction = killAction;
     }
 
     /**
-     * @param unlistedOverride when not null, the action for syscalls an allowlist does not name (the learner's
-     *                         fast mode uses SCMP_ACT_TRACE here); null means the policy's own action
+     * A compiler whose filter notifies a supervisor (SECCOMP_RET_USER_NOTIF) where the policy says kill, so that
+     * the supervisor can name the process and the syscall before it kills (see the launcher's STEP_SECCOMP_NOTIFY).
+     * Foreign arches are still killed by the kernel itself.
      */
-    public BpfProgram compile(Policy policy, Integer unlistedOverride) {
-        Pointer ctx = build(policy, unlistedOverride);
-        try {
-            return new BpfProgram(export(ctx, false));
-        } finally {
-            LibSeccomp.seccomp_release(ctx);
+    public static FilterCompiler supervised() {
+        return new FilterCompiler(LibSeccomp.SCMP_ACT_NOTIFY);
+    }
+
+    public BpfProgram compile(Policy policy) {
+        try (LibSeccomp.Filter f = build(policy, this::action, LibSeccomp.SCMP_ACT_KILL_PROCESS)) {
+            return new BpfProgram(f.bpf());
         }
     }
 
     /**
-     * The learner's fast-mode filter: the base allowlist runs untouched, everything else (foreign arches included,
-     * so that the tracer can refuse them with EPERM) stops the tracer with {@code traceAction}.
+     * The learner's fast-mode filter: what the base allows runs untouched; everything else (refusals, unlisted
+     * calls, foreign arches, so that the tracer can refuse them with EPERM) stops the tracer with
+     * {@code traceAction}.
      */
     public BpfProgram compileTrap(Policy base, int traceAction) {
-        Pointer ctx = build(base, traceAction);
-        try {
-            LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_ACT_BADARCH)",
-                    LibSeccomp.seccomp_attr_set(ctx, LibSeccomp.SCMP_FLTATR_ACT_BADARCH, traceAction));
-            return new BpfProgram(export(ctx, false));
-        } finally {
-            LibSeccomp.seccomp_release(ctx);
+        Function<Action, Integer> trap = a -> a.kind() == Action.Kind.ALLOW ? LibSeccomp.SCMP_ACT_ALLOW : traceAction;
+        try (LibSeccomp.Filter f = build(base, trap, traceAction)) {
+            return new BpfProgram(f.bpf());
         }
     }
 
     /** libseccomp's pseudo-filter-code listing of the same filter, for people and tests. */
     public String pfc(Policy policy) {
-        Pointer ctx = build(policy, null);
-        try {
-            return new String(export(ctx, true), StandardCharsets.UTF_8);
-        } finally {
-            LibSeccomp.seccomp_release(ctx);
+        try (LibSeccomp.Filter f = build(policy, FilterCompiler::seccompAction, LibSeccomp.SCMP_ACT_KILL_PROCESS)) {
+            return f.pfc();
         }
     }
 
-    private Pointer build(Policy policy, Integer unlistedOverride) {
-        LibSeccomp.ensureAvailable();
-        int refused = seccompAction(policy.action());
-        int unlisted = policy.mode() == Mode.ALLOW ? (unlistedOverride != null ? unlistedOverride : refused)
-                : LibSeccomp.SCMP_ACT_ALLOW;
-        int listed = policy.mode() == Mode.ALLOW ? LibSeccomp.SCMP_ACT_ALLOW : refused;
-        if (listed == unlisted) {
-            throw new IllegalArgumentException("policy action equals the default action");
-        }
-        Pointer ctx = context(unlisted, null);
+    private static LibSeccomp.Filter build(Policy policy, Function<Action, Integer> render, int badArch) {
+        // What every number not given a rule gets: the answer for an unlisted syscall past every special range.
+        int unlisted = render.apply(policy.mode() == Mode.ALLOW ? policy.action() : Action.ALLOW);
+        LibSeccomp.Filter ctx = context(unlisted, Arch.X86_64, badArch);
         try {
-            boolean i386 = false;
+            int last = SyscallNames.highest(Arch.X86_64);
+            if (policy.knownUpTo() != null) {
+                last = Math.max(last, policy.newestEnosys());
+            }
             for (SyscallRef s : policy.syscalls()) {
-                if (s.arch() == Arch.X86_64) {
-                    addRule(ctx, listed, s);
-                } else {
-                    i386 |= s.arch() == Arch.I386 && policy.mode() == Mode.ALLOW;
+                last = Math.max(last, s.arch() == Arch.X86_64 ? s.number() : -1);
+            }
+            for (SyscallRef s : policy.ruled().keySet()) {
+                last = Math.max(last, s.arch() == Arch.X86_64 ? s.number() : -1);
+            }
+            for (int nr = 0; nr <= last; nr++) {
+                int a = render.apply(policy.actionFor(Arch.X86_64, nr));
+                if (a != unlisted) {
+                    ctx.rule(a, nr, SyscallRef.of(Arch.X86_64, nr).toString());
                 }
             }
-            for (Rule r : policy.rules()) {
-                int a = seccompAction(r.action());
-                for (SyscallRef s : r.syscalls()) {
-                    if (s.arch() == Arch.X86_64 && a != unlisted) {
-                        addRule(ctx, a, s);
-                    }
-                    i386 |= s.arch() == Arch.I386 && policy.mode() == Mode.ALLOW;
-                }
-            }
-            if (policy.mode() == Mode.ALLOW && unlistedOverride == null) {
-                portability(ctx, policy, unlisted);
-            }
-            if (i386) {
-                // A separate single-arch context: libseccomp adds a rule to every arch of a context (translating
-                // by name), and an i386 allowance must not widen x86_64 or the reverse.
-                Pointer ctx32 = context(unlisted, Arch.I386);
-                for (SyscallRef s : policy.syscalls()) {
-                    if (s.arch() == Arch.I386) {
-                        addRule(ctx32, listed, s);
-                    }
-                }
-                for (Rule r : policy.rules()) {
-                    int a = seccompAction(r.action());
-                    for (SyscallRef s : r.syscalls()) {
-                        if (s.arch() == Arch.I386 && a != unlisted) {
-                            addRule(ctx32, a, s);
+            if (policy.admitsI386()) {
+                LibSeccomp.Filter ctx32 = context(render.apply(policy.action()), Arch.I386, badArch);
+                try {
+                    int i386Default = render.apply(policy.action());
+                    for (int nr = 0; nr <= SyscallNames.highest(Arch.I386); nr++) {
+                        int a = render.apply(policy.actionFor(Arch.I386, nr));
+                        String name = SyscallNames.nameOrNull(Arch.I386, nr);
+                        if (a != i386Default && name != null) {
+                            // libseccomp translates a native number (or its pseudo number for an i386-only
+                            // syscall) by name into the context's arch
+                            ctx32.rule(a, LibSeccomp.seccomp_syscall_resolve_name(name), "i386:" + name);
                         }
                     }
+                    ctx.merge(ctx32);
+                } finally {
+                    ctx32.close();
                 }
-                LibSeccomp.check("seccomp_merge", LibSeccomp.seccomp_merge(ctx, ctx32));
             }
             return ctx;
         } catch (RuntimeException e) {
-            LibSeccomp.seccomp_release(ctx);
+            ctx.close();
             throw e;
         }
     }
 
-    /** How far past the newest known syscall ENOSYS is given: room for the syscalls of a few kernel releases. */
-    static final int NEWER_MARGIN = 64;
-
-    /**
-     * An allowlist fails soft where a newer libc would otherwise die: clone3 gets ENOSYS unless the policy names it
-     * (glibc then falls back to clone, as under Docker's profile), and with {@code known_up_to} every syscall newer
-     * than the one the learning machine knew gets ENOSYS, the answer that makes libc fall back to the older call.
-     */
-    private static void portability(Pointer ctx, Policy policy, int unlisted) {
-        int enosys = LibSeccomp.SCMP_ACT_ERRNO_BASE | dev.sandbox.jna.Errno.ENOSYS;
-        if (enosys == unlisted) {
-            return;
-        }
-        java.util.Set<Integer> taken = new java.util.HashSet<>();
-        for (SyscallRef s : policy.syscalls()) {
-            taken.add(SyscallNames.number(s.arch(), s.name()));
-        }
-        for (Rule r : policy.rules()) {
-            for (SyscallRef s : r.syscalls()) {
-                taken.add(SyscallNames.number(s.arch(), s.name()));
-            }
-        }
-        int clone3 = SyscallNames.number(Arch.X86_64, "clone3");
-        if (clone3 >= 0 && taken.add(clone3)) {
-            LibSeccomp.check("seccomp_rule_add(clone3)", LibSeccomp.seccomp_rule_add_array(ctx, enosys, clone3, 0,
-                    null));
-        }
-        if (policy.knownUpTo() == null) {
-            return;
-        }
-        int known = SyscallNames.number(Arch.X86_64, policy.knownUpTo());
-        int last = Math.max(SyscallNames.highest(Arch.X86_64), known) + NEWER_MARGIN;
-        for (int nr = known + 1; nr <= last; nr++) {
-            if (taken.add(nr)) {
-                LibSeccomp.check("seccomp_rule_add(" + nr + ")",
-                        LibSeccomp.seccomp_rule_add_array(ctx, enosys, nr, 0, null));
-            }
-        }
-    }
-
-    /** A context holding only {@code arch} (null: the native x86_64), with the attributes every filter shares. */
-    private static Pointer context(int defaultAction, Arch arch) {
-        Pointer ctx = LibSeccomp.seccomp_init(defaultAction);
-        if (ctx == null) {
-            throw new NativeCallException("seccomp_init", dev.sandbox.jna.Errno.EINVAL);
-        }
+    /** A context holding only {@code arch}, with the attributes every filter shares. */
+    private static LibSeccomp.Filter context(int defaultAction, Arch arch, int badArch) {
+        LibSeccomp.Filter f = new LibSeccomp.Filter(defaultAction, arch.auditArch());
         try {
-            if (arch != null) {
-                LibSeccomp.check("seccomp_arch_add(" + arch.label() + ")",
-                        LibSeccomp.seccomp_arch_add(ctx, arch.auditArch()));
-                LibSeccomp.check("seccomp_arch_remove(native)",
-                        LibSeccomp.seccomp_arch_remove(ctx, Arch.X86_64.auditArch()));
-            }
-            LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_ACT_BADARCH)",
-                    LibSeccomp.seccomp_attr_set(ctx, LibSeccomp.SCMP_FLTATR_ACT_BADARCH,
-                            LibSeccomp.SCMP_ACT_KILL_PROCESS));
+            f.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH, badArch);
             // The launcher sets NO_NEW_PRIVS as a plan step of its own; the exported filter does not carry it.
-            LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_CTL_NNP)",
-                    LibSeccomp.seccomp_attr_set(ctx, LibSeccomp.SCMP_FLTATR_CTL_NNP, 0));
+            f.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
             // A binary search over syscall numbers instead of a linear chain: fewer instructions per uncached call.
-            LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_CTL_OPTIMIZE)",
-                    LibSeccomp.seccomp_attr_set(ctx, LibSeccomp.SCMP_FLTATR_CTL_OPTIMIZE, 2));
-            return ctx;
+            f.attr("SCMP_FLTATR_CTL_OPTIMIZE", LibSeccomp.SCMP_FLTATR_CTL_OPTIMIZE, 2);
+            return f;
         } catch (RuntimeException e) {
-            LibSeccomp.seccomp_release(ctx);
+            f.close();
             throw e;
         }
     }
 
-    private static void addRule(Pointer ctx, int action, SyscallRef s) {
-        // libseccomp takes native (x86_64) numbers, or its negative pseudo numbers for syscalls only other
-        // arches have, and translates them by name into each arch of the context.
-        int nr = LibSeccomp.seccomp_syscall_resolve_name(s.name());
-        LibSeccomp.check("seccomp_rule_add(" + s + ")", LibSeccomp.seccomp_rule_add_array(ctx, action, nr, 0, null));
+    private int action(Action action) {
+        int a = seccompAction(action);
+        return a == LibSeccomp.SCMP_ACT_KILL_PROCESS ? killAction : a;
     }
 
+    /** The seccomp return value for an action (SECCOMP_RET_* as libseccomp spells them). */
     public static int seccompAction(Action action) {
         return switch (action.kind()) {
+            case ALLOW -> LibSeccomp.SCMP_ACT_ALLOW;
             case KILL -> LibSeccomp.SCMP_ACT_KILL_PROCESS;
             case ERRNO -> LibSeccomp.SCMP_ACT_ERRNO_BASE | (action.errno() & 0xffff);
             case TRAP -> LibSeccomp.SCMP_ACT_TRAP;
             case LOG -> LibSeccomp.SCMP_ACT_LOG;
         };
-    }
-
-    static byte[] export(Pointer ctx, boolean pfc) {
-        int fd;
-        try {
-            fd = LibC.memfd_create(MEMFD_NAME, LibC.MFD_CLOEXEC);
-        } catch (com.sun.jna.LastErrorException e) {
-            throw LibC.failure("memfd_create", e);
-        }
-        try {
-            if (pfc) {
-                LibSeccomp.check("seccomp_export_pfc", LibSeccomp.seccomp_export_pfc(ctx, fd));
-            } else {
-                LibSeccomp.check("seccomp_export_bpf", LibSeccomp.seccomp_export_bpf(ctx, fd));
-            }
-            LibC.lseek(fd, 0, LibC.SEEK_SET);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[16384];
-            for (;;) {
-                long n = LibC.read(fd, buf, buf.length);
-                if (n <= 0) {
-                    break;
-                }
-                out.write(buf, 0, (int) n);
-            }
-            return out.toByteArray();
-        } catch (com.sun.jna.LastErrorException e) {
-            throw LibC.failure("reading the exported filter", e);
-        } finally {
-            LibC.close(fd);
-        }
     }
 }

@@ -1,10 +1,7 @@
 package dev.sandbox.seccomp;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibSeccomp;
-import dev.sandbox.jna.NativeCallException;
 import dev.sandbox.syscall.Arch;
 
 /**
@@ -41,67 +38,49 @@ public final class IsolationFilter {
     private IsolationFilter() {}
 
     public static BpfProgram compile(boolean netNone) {
-        LibSeccomp.ensureAvailable();
-        Pointer ctx = LibSeccomp.seccomp_init(LibSeccomp.SCMP_ACT_ALLOW);
-        Pointer ctx32 = LibSeccomp.seccomp_init(LibSeccomp.SCMP_ACT_ALLOW);
-        if (ctx == null || ctx32 == null) {
-            throw new NativeCallException("seccomp_init", Errno.EINVAL);
-        }
-        try {
-            int afno = LibSeccomp.SCMP_ACT_ERRNO_BASE | EAFNOSUPPORT;
-            for (Pointer c : new Pointer[] {ctx, ctx32}) {
-                LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_CTL_NNP)",
-                        LibSeccomp.seccomp_attr_set(c, LibSeccomp.SCMP_FLTATR_CTL_NNP, 0));
-                // Other arches (x32) are the policy filter's business; this one lets them through.
-                LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_ACT_BADARCH)",
-                        LibSeccomp.seccomp_attr_set(c, LibSeccomp.SCMP_FLTATR_ACT_BADARCH, LibSeccomp.SCMP_ACT_ALLOW));
-            }
-            // The command is an int: compare the low 32 bits only, whatever the caller left in the upper half.
-            Memory tiocsti = new Memory(LibSeccomp.SIZEOF_SCMP_ARG_CMP);
-            tiocsti.clear();
-            tiocsti.setInt(0, 1);
-            tiocsti.setInt(4, LibSeccomp.SCMP_CMP_MASKED_EQ);
-            tiocsti.setLong(8, 0xffffffffL);
-            tiocsti.setLong(16, TIOCSTI);
-            int eperm = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.EPERM;
-            LibSeccomp.check("seccomp_rule_add(ioctl)", LibSeccomp.seccomp_rule_add_array(ctx, eperm,
-                    LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(), "ioctl"), 1, tiocsti));
+        int afno = LibSeccomp.SCMP_ACT_ERRNO_BASE | EAFNOSUPPORT;
+        int eperm = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.EPERM;
+        // The command is an int: compare the low 32 bits only, whatever the caller left in the upper half.
+        LibSeccomp.ArgCmp tiocsti = new LibSeccomp.ArgCmp(1, LibSeccomp.SCMP_CMP_MASKED_EQ, 0xffffffffL, TIOCSTI);
+        try (LibSeccomp.Filter ctx = context(LibSeccomp.SCMP_ARCH_X86_64)) {
+            ctx.rule(eperm, LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(), "ioctl"), "ioctl",
+                    tiocsti);
             if (netNone) {
-                Memory cmp = new Memory(LibSeccomp.SIZEOF_SCMP_ARG_CMP);
-                cmp.clear();
-                cmp.setInt(0, 0);
-                cmp.setInt(4, SCMP_CMP_NE);
-                cmp.setLong(8, AF_UNIX);
-                LibSeccomp.check("seccomp_rule_add(socket)", LibSeccomp.seccomp_rule_add_array(ctx, afno,
-                        LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(), "socket"), 1, cmp));
-                LibSeccomp.check("seccomp_rule_add(io_uring_setup)", LibSeccomp.seccomp_rule_add_array(ctx, eperm,
-                        LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(), "io_uring_setup"), 0,
-                        null));
+                ctx.rule(afno, LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(), "socket"),
+                        "socket", new LibSeccomp.ArgCmp(0, SCMP_CMP_NE, AF_UNIX, 0));
+                ctx.rule(eperm, LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(),
+                        "io_uring_setup"), "io_uring_setup");
             }
-
-            LibSeccomp.check("seccomp_arch_add(i386)", LibSeccomp.seccomp_arch_add(ctx32, Arch.I386.auditArch()));
-            LibSeccomp.check("seccomp_arch_remove(native)",
-                    LibSeccomp.seccomp_arch_remove(ctx32, Arch.X86_64.auditArch()));
-            int ioctl32 = LibSeccomp.seccomp_syscall_resolve_name("ioctl");
-            if (ioctl32 != LibSeccomp.__NR_SCMP_ERROR) {
-                LibSeccomp.check("seccomp_rule_add(i386 ioctl)", LibSeccomp.seccomp_rule_add_array(ctx32, eperm,
-                        ioctl32, 1, tiocsti));
-            }
-            for (String name : netNone ? new String[] {"socket", "socketcall", "io_uring_setup"} : new String[0]) {
-                int nr = LibSeccomp.seccomp_syscall_resolve_name(name);
-                if (nr != LibSeccomp.__NR_SCMP_ERROR) {
-                    LibSeccomp.check("seccomp_rule_add(i386 " + name + ")", LibSeccomp.seccomp_rule_add_array(ctx32,
-                            name.startsWith("io_uring") ? eperm : afno, nr, 0, null));
+            LibSeccomp.Filter ctx32 = context(LibSeccomp.SCMP_ARCH_X86);
+            try {
+                int ioctl = LibSeccomp.seccomp_syscall_resolve_name("ioctl");
+                if (ioctl != LibSeccomp.__NR_SCMP_ERROR) {
+                    ctx32.rule(eperm, ioctl, "i386 ioctl", tiocsti);
                 }
+                for (String name : netNone ? new String[] {"socket", "socketcall", "io_uring_setup"} : new String[0]) {
+                    int nr = LibSeccomp.seccomp_syscall_resolve_name(name);
+                    if (nr != LibSeccomp.__NR_SCMP_ERROR) {
+                        ctx32.rule(name.startsWith("io_uring") ? eperm : afno, nr, "i386 " + name);
+                    }
+                }
+                ctx.merge(ctx32);
+            } finally {
+                ctx32.close();
             }
-            LibSeccomp.check("seccomp_merge", LibSeccomp.seccomp_merge(ctx, ctx32));
-            ctx32 = null; // merged: released with ctx
-            return new BpfProgram(FilterCompiler.export(ctx, false));
-        } finally {
-            LibSeccomp.seccomp_release(ctx);
-            if (ctx32 != null) {
-                LibSeccomp.seccomp_release(ctx32);
-            }
+            return new BpfProgram(ctx.bpf());
+        }
+    }
+
+    private static LibSeccomp.Filter context(int arch) {
+        LibSeccomp.Filter f = new LibSeccomp.Filter(LibSeccomp.SCMP_ACT_ALLOW, arch);
+        try {
+            f.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
+            // Other arches (x32) are the policy filter's business; this one lets them through.
+            f.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH, LibSeccomp.SCMP_ACT_ALLOW);
+            return f;
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
         }
     }
 }

@@ -1,10 +1,8 @@
 package dev.sandbox.seccomp;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibSeccomp;
-import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.LibSeccomp.ArgCmp;
 import dev.sandbox.syscall.Arch;
 import java.util.Collection;
 
@@ -48,26 +46,21 @@ public final class LearnerGuard {
      * @param trace     the SECCOMP_RET_TRACE action to use
      */
     public static BpfProgram compile(Collection<String> ceiling, boolean fast, int trace) {
-        LibSeccomp.ensureAvailable();
-        Pointer ctx = LibSeccomp.seccomp_init(LibSeccomp.SCMP_ACT_ALLOW);
-        if (ctx == null) {
-            throw new NativeCallException("seccomp_init", Errno.EINVAL);
-        }
-        try {
+        try (LibSeccomp.Filter ctx = new LibSeccomp.Filter(LibSeccomp.SCMP_ACT_ALLOW, LibSeccomp.SCMP_ARCH_X86_64)) {
             int eperm = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.EPERM;
             int enosys = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.ENOSYS;
-            LibSeccomp.check("seccomp_arch_add(i386)", LibSeccomp.seccomp_arch_add(ctx, Arch.I386.auditArch()));
+            ctx.addArch("i386", Arch.I386.auditArch());
             // x32 numbers: fast mode leaves them to the base filter (which sends them to the tracer, which refuses
             // them); full mode refuses them here too.
-            LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_ACT_BADARCH)", LibSeccomp.seccomp_attr_set(ctx,
-                    LibSeccomp.SCMP_FLTATR_ACT_BADARCH, fast ? LibSeccomp.SCMP_ACT_ALLOW : eperm));
-            LibSeccomp.check("seccomp_attr_set(SCMP_FLTATR_CTL_NNP)",
-                    LibSeccomp.seccomp_attr_set(ctx, LibSeccomp.SCMP_FLTATR_CTL_NNP, 0));
+            ctx.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH,
+                    fast ? LibSeccomp.SCMP_ACT_ALLOW : eperm);
+            ctx.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
             int stopOrRefuse = fast ? trace : eperm;
             rule(ctx, enosys, "clone3");
-            rule(ctx, stopOrRefuse, "clone", cmp(0, LibSeccomp.SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
-            rule(ctx, stopOrRefuse, "seccomp", cmp(0, LibSeccomp.SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0),
-                    cmp(1, LibSeccomp.SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+            rule(ctx, stopOrRefuse, "clone",
+                    new ArgCmp(0, LibSeccomp.SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+            rule(ctx, stopOrRefuse, "seccomp", new ArgCmp(0, LibSeccomp.SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0),
+                    new ArgCmp(1, LibSeccomp.SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
                             SECCOMP_FILTER_FLAG_NEW_LISTENER));
             for (String name : ceiling) {
                 if (!name.equals("clone3") && !name.equals("clone") && !name.equals("seccomp")) {
@@ -81,37 +74,16 @@ public final class LearnerGuard {
                     }
                 }
             }
-            return new BpfProgram(FilterCompiler.export(ctx, false));
-        } finally {
-            LibSeccomp.seccomp_release(ctx);
+            return new BpfProgram(ctx.bpf());
         }
     }
 
-    private record Cmp(int arg, int op, long a, long b) {}
-
-    private static Cmp cmp(int arg, int op, long a, long b) {
-        return new Cmp(arg, op, a, b);
-    }
-
     /** A rule on every arch of the context that has the syscall (libseccomp translates the name per arch). */
-    private static void rule(Pointer ctx, int action, String name, Cmp... cmps) {
+    private static void rule(LibSeccomp.Filter ctx, int action, String name, ArgCmp... cmps) {
         int nr = LibSeccomp.seccomp_syscall_resolve_name(name);
         if (nr == LibSeccomp.__NR_SCMP_ERROR) {
             return; // a name no arch of this libseccomp knows
         }
-        Memory args = null;
-        if (cmps.length > 0) {
-            args = new Memory((long) LibSeccomp.SIZEOF_SCMP_ARG_CMP * cmps.length);
-            args.clear();
-            for (int i = 0; i < cmps.length; i++) {
-                long o = (long) LibSeccomp.SIZEOF_SCMP_ARG_CMP * i;
-                args.setInt(o, cmps[i].arg());
-                args.setInt(o + 4, cmps[i].op());
-                args.setLong(o + 8, cmps[i].a());
-                args.setLong(o + 16, cmps[i].b());
-            }
-        }
-        LibSeccomp.check("seccomp_rule_add(" + name + ")",
-                LibSeccomp.seccomp_rule_add_array(ctx, action, nr, cmps.length, args));
+        ctx.rule(action, nr, name, cmps);
     }
 }

@@ -21,8 +21,22 @@ public final class SyscallNames {
 
     private SyscallNames() {}
 
+    /** Per arch, numbers by name, filled on first use (the learner may ask at every stop). */
+    @SuppressWarnings("unchecked")
+    private static final Map<String, Integer>[] NUMBERS = new Map[Arch.values().length];
+
+    static {
+        for (Arch a : Arch.values()) {
+            NUMBERS[a.ordinal()] = new java.util.concurrent.ConcurrentHashMap<>();
+        }
+    }
+
     /** The number of {@code name} on {@code arch} (without the x32 bit), or -1 if it has none there. */
     public static int number(Arch arch, String name) {
+        return NUMBERS[arch.ordinal()].computeIfAbsent(name, n -> lookup(arch, n));
+    }
+
+    private static int lookup(Arch arch, String name) {
         LibSeccomp.ensureAvailable();
         int nr = LibSeccomp.seccomp_syscall_resolve_name_arch(arch.auditArch(), name);
         if (nr < 0) {
@@ -34,20 +48,32 @@ public final class SyscallNames {
 
     /** The name of syscall {@code nr} on {@code arch}, or {@code syscall_NNN} when libseccomp knows none. */
     public static String name(Arch arch, int nr) {
+        String name = nameOrNull(arch, nr);
+        return name != null ? name : "syscall_" + nr;
+    }
+
+    /** The name of syscall {@code nr} on {@code arch}, or null when libseccomp knows none. */
+    public static String nameOrNull(Arch arch, int nr) {
         String[] cache = NAMES[arch.ordinal()];
         String cached = nr >= 0 && nr < SCAN_LIMIT ? cache[nr] : null;
         if (cached != null) {
-            return cached;
+            return cached == NONE ? null : cached;
+        }
+        if (nr < 0 || nr > Arch.X32_SYSCALL_BIT - 1) {
+            return null;
         }
         LibSeccomp.ensureAvailable();
         int lookup = arch == Arch.X32 ? nr | Arch.X32_SYSCALL_BIT : nr;
-        String name = nr < 0 ? null : LibSeccomp.resolveNum(arch.auditArch(), lookup);
-        name = name != null ? name : "syscall_" + nr;
-        if (nr >= 0 && nr < SCAN_LIMIT) {
-            cache[nr] = name;
+        String name = LibSeccomp.resolveNum(arch.auditArch(), lookup);
+        if (nr < SCAN_LIMIT) {
+            cache[nr] = name != null ? name : NONE;
         }
         return name;
     }
+
+    /** Marks "no name" in the cache; compared by identity. */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    private static final String NONE = new String("");
 
     /** Whether libseccomp knows a syscall by this name on {@code arch}. */
     public static boolean known(Arch arch, String name) {
@@ -59,8 +85,8 @@ public final class SyscallNames {
         return ALL.computeIfAbsent(arch, a -> {
             List<String> names = new ArrayList<>();
             for (int nr = 0; nr < SCAN_LIMIT; nr++) {
-                String n = name(a, nr);
-                if (!n.startsWith("syscall_")) {
+                String n = nameOrNull(a, nr);
+                if (n != null) {
                     names.add(n);
                 }
             }

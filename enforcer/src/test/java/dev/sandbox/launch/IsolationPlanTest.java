@@ -27,7 +27,8 @@ class IsolationPlanTest {
     private static final BpfProgram FILTER = new BpfProgram(new byte[8]);
 
     private static LaunchPlan plan(Isolation iso, boolean traced) {
-        return LaunchPlan.forProgram("/", traced, false, List.of(FILTER), "/bin/true", List.of("true"), 1, 9, iso);
+        return LaunchPlan.forProgram("/", traced, List.of(FILTER), null, -1, "/bin/true".getBytes(),
+                List.of("true".getBytes()), 1, 9, iso);
     }
 
     private static Isolation all() {

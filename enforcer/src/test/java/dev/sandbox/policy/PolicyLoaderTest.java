@@ -166,4 +166,53 @@ class PolicyLoaderTest {
         assertEquals(false, block.refuses(new SyscallRef(Arch.X86_64, "getpid")));
         assertEquals(true, block.refuses(new SyscallRef(Arch.I386, "getpid")));
     }
+
+    @Test
+    @DisplayName("only regular files are read: a FIFO does not hang, /dev/zero does not exhaust memory")
+    void specialFiles(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("fifo.json");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        assertTrue(assertThrows(PolicyException.class, () -> loader.load(fifo)).problem()
+                .startsWith("is not a regular file"));
+        assertTrue(assertThrows(PolicyException.class, () -> loader.load(Path.of("/dev/zero"))).problem()
+                .startsWith("is not a regular file"));
+    }
+
+    @Test
+    @DisplayName("a number no table names is a syscall; a named number, x32 numbers and i386 numbers are not")
+    void numbers() {
+        Policy p = parse("{\"mode\":\"allow\",\"syscalls\":[\"1000\"]}");
+        assertEquals(List.of(new SyscallRef(Arch.X86_64, "1000")), p.syscalls());
+        assertEquals(Action.ALLOW, p.actionFor(Arch.X86_64, 1000));
+        assertEquals("policy p.json:1:29: syscall 39 is \"getpid\"; write its name",
+                error("{\"mode\":\"allow\",\"syscalls\":[\"39\"]}").userMessage());
+        assertTrue(error("{\"mode\":\"allow\",\"syscalls\":[\"1073741824\"]}").problem()
+                .contains("is not a syscall number"));
+        assertTrue(error("{\"mode\":\"allow\",\"syscalls\":[\"0100\"]}").problem().contains("is not a syscall number"));
+        assertTrue(error("{\"mode\":\"allow\",\"syscalls\":[\"i386:1000\"]}").problem()
+                .contains("an i386 syscall is written by its name"));
+    }
+
+    @Test
+    @DisplayName("text from the file is printed with its control characters escaped")
+    void escapes() {
+        PolicyException e = error("{\"mode\":\"allow\",\"syscalls\":[\"\\u001b]0;pwned\\u0007\"]}");
+        assertEquals("policy p.json:1:29: unknown syscall \"\\x1b]0;pwned\\x07\"", e.userMessage());
+        PolicyException raw = error("{\"mode\":\"allow\",\"syscalls\":[\"\u001b]0;pwned\"]}");
+        assertTrue(raw.excerpt().startsWith("{\"mode\":\"allow\",\"syscalls\":[\"?]0;pwned"), raw.excerpt());
+        PolicyException named = new PolicyException("a\u001b[2Jb.json", "x");
+        assertEquals("policy a\\x1b[2Jb.json: x", named.userMessage());
+    }
+
+    @Test
+    @DisplayName("a policy the enforcer cannot start a program under is refused by the one check")
+    void enforceable() {
+        parse("{\"mode\":\"allow\",\"syscalls\":[\"execve\"]}").checkEnforceable();
+        parse("{\"mode\":\"block\",\"action\":\"log\",\"syscalls\":[\"execve\"]}").checkEnforceable();
+        assertEquals("policy p.json: refuses execve (kill), so no program could start under it: remove \"execve\" "
+                + "from the refused syscalls", assertThrows(PolicyException.class,
+                () -> parse("{\"mode\":\"block\",\"syscalls\":[\"execve\"]}").checkEnforceable()).userMessage());
+        assertThrows(PolicyException.class, () -> parse("{\"mode\":\"allow\",\"syscalls\":[\"read\"],\"rules\":"
+                + "[{\"syscalls\":[\"execve\"],\"action\":\"errno\"}]}").checkEnforceable());
+    }
 }

@@ -1,7 +1,8 @@
 package dev.sandbox.learn;
 
-import dev.sandbox.policy.Mode;
+import dev.sandbox.policy.Action;
 import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.Printable;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.prompt.Prompter;
 import dev.sandbox.syscall.Arch;
@@ -12,9 +13,10 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * The decision chain, in order: the x32 ABI (always refused), the ceiling (never allowed), the base policy, what
- * the person already answered for this process / this executable / this session, then --on-unknown (ask: the
- * prompter; no terminal: block, said once). Pure over the syscall, its caller and the answers, so it is tested
+ * The decision chain, in order: the x32 ABI and numbers that are no syscall (killed, as the enforcer does), the
+ * ceiling (never allowed, whatever entry the call came through), the base policy (as {@link Policy#explain}
+ * answers), what the person already answered for this process / this executable / this session, then --on-unknown
+ * (ask: the prompter; no terminal: block, said once). Pure over the syscall, its caller and the answers, so it is tested
  * without a kernel. Runs on the tracer thread only.
  */
 public final class Decider {
@@ -59,24 +61,25 @@ public final class Decider {
     }
 
     public Decision decide(SyscallRef call, Caller caller) {
-        if (call.arch() == Arch.X32) {
-            return Decision.of(Verdict.BLOCK, Source.ABI);
+        if (call.arch() == Arch.X32 || call.numeric() && call.number() < 0 && !call.name().equals("-1")
+                || call.arch() == Arch.I386 && call.numeric()) {
+            // The enforcer's filter kills these whatever a policy says (its bad-arch action): the learner does the
+            // same, so that a program does not go on past one while learning only to die there when enforced.
+            notice.accept(Printable.escape(call.toString()) + " is the x32 ABI or a number no policy can name: "
+                    + "the enforcer kills a program that makes it, and so does the learner");
+            return Decision.of(Verdict.KILL, Source.ABI);
         }
-        // The ceiling names what a syscall is, whichever ABI it came through (i386 ptrace is still ptrace).
-        if (ceiling != null && (ceiling.lists(call) || ceiling.lists(new SyscallRef(Arch.X86_64, call.name())))) {
+        if (ceiling != null && ceiling.refusesByIdentity(call)) {
             if (ceilingSaid.add(call)) {
-                notice.accept(call + " is above the ceiling (" + ceiling.source() + "): refused with EPERM, and "
-                        + "it will not be in the saved policy");
+                notice.accept(Printable.escape(call.toString()) + " is above the ceiling ("
+                        + Printable.escape(ceiling.source()) + "): refused with EPERM, and it will not be allowed by "
+                        + "the saved policy");
             }
             return new Decision(Verdict.BLOCK, Source.CEILING, Scope.SESSION);
         }
-        if (base != null) {
-            if (base.lists(call)) {
-                return Decision.of(base.mode() == Mode.ALLOW ? Verdict.ALLOW : Verdict.BLOCK, Source.BASE_POLICY);
-            }
-            if (base.mode() == Mode.BLOCK && call.arch() == Arch.X86_64) {
-                return Decision.of(Verdict.ALLOW, Source.BASE_POLICY);
-            }
+        Decision covered = base == null ? null : fromBase(base.explain(call));
+        if (covered != null) {
+            return covered;
         }
         Decision known = remembered(call, caller);
         if (known != null) {
@@ -108,6 +111,29 @@ public final class Decider {
             case BLOCK_ALWAYS -> remember(call, caller, Verdict.BLOCK, Scope.SESSION);
             case KILL, CANCELLED -> Decision.of(Verdict.KILL, Source.PERSON);
             case TIMEOUT -> Decision.of(Verdict.BLOCK, Source.TIMEOUT);
+        };
+    }
+
+    /**
+     * What the base says, when it says something about this call: what it lists, what its rules treat, and in block
+     * mode everything else too (it runs). Unlisted calls of an allowlist, the portability ENOSYS and foreign entries
+     * are not covered: they are what learning decides.
+     */
+    static Decision fromBase(Policy.Ruling r) {
+        boolean covered = switch (r.reason()) {
+            case LISTED, RULE -> true;
+            case UNLISTED -> r.action().kind() == Action.Kind.ALLOW;
+            case PORTABILITY, FOREIGN_ABI -> false;
+        };
+        if (!covered) {
+            return null;
+        }
+        return switch (r.action().kind()) {
+            case ALLOW, LOG -> Decision.of(Verdict.ALLOW, Source.BASE_POLICY);
+            case ERRNO -> new Decision(Verdict.BLOCK, Source.BASE_POLICY, Scope.ONCE, r.action().errno());
+            // A refusal by the base is a block while learning (the program goes on, and the saved policy refuses
+            // it the same way); killing the session would end the learning there.
+            case TRAP, KILL -> Decision.of(Verdict.BLOCK, Source.BASE_POLICY);
         };
     }
 

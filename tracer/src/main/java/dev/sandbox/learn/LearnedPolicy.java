@@ -1,22 +1,14 @@
 package dev.sandbox.learn;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import dev.sandbox.policy.Action;
+import dev.sandbox.policy.ErrnoName;
+import dev.sandbox.policy.Metadata;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.PolicyMerge;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.syscall.SyscallNames;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -29,17 +21,29 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * What a learning session saw: every syscall observed, how often it was allowed and denied, by whom first. Exported
- * as the policy format: {@code "mode": "allow"} with the syscalls that ran (sorted), {@code "rules"} giving EPERM to
- * what was refused for good (so the enforcer refuses it the same way instead of killing), {@code "known_up_to"},
- * and a metadata object the enforcer ignores. Not thread-safe: the tracer thread records, the export runs after.
+ * What a learning session saw: every syscall observed, how often it was allowed and refused, by whom first. Exported
+ * as a {@link Policy} (written by the one writer, merged by the one merge):
+ * <ul>
+ * <li>an allowlist of the syscalls that ran, plus their families ({@link Families});</li>
+ * <li>a rule for every syscall that was refused and never allowed, so the enforcer treats the program the way
+ *     learning did: {@code errno} (EPERM, or the errno the base's rule gave) for every block, lasting or not (a
+ *     timeout, {@code n}, {@code --on-unknown block}, no terminal, the ceiling), {@code kill} where the person chose
+ *     kill;</li>
+ * <li>nothing that was refused is ever allowed by what is derived from it: families skip refused syscalls, the
+ *     base's refusals and the ceiling; a merge keeps the most severe treatment;</li>
+ * <li>calls a policy cannot name (x32, numbers that are no syscall, i386 numbers without a name) are only in the
+ *     metadata: the enforcer refuses them as foreign anyway.</li>
+ * </ul>
+ * Not thread-safe: the tracer thread records, the export runs after.
  */
 public final class LearnedPolicy {
     private static final class Counts {
         long allowed;
         long denied;
-        /** Refused by a decision that lasts (an "always" answer, --on-unknown block, the ceiling). */
-        boolean refusedForGood;
+        /** The person (or --on-unknown kill) chose kill for it. */
+        boolean killed;
+        /** The errno of its first block. */
+        int errno;
         int firstPid;
         String firstExe;
         String decidedBy;
@@ -63,12 +67,16 @@ public final class LearnedPolicy {
         if (c.executables.size() < 64) {
             c.executables.add(exe);
         }
-        if (d.verdict() == Verdict.ALLOW) {
-            c.allowed++;
-        } else {
-            c.denied++;
-            if (d.remembered() || d.source() == Source.ON_UNKNOWN) {
-                c.refusedForGood = true;
+        switch (d.verdict()) {
+            case ALLOW -> c.allowed++;
+            case BLOCK -> {
+                if (c.denied++ == 0 || c.errno == 0) {
+                    c.errno = d.errno();
+                }
+            }
+            case KILL -> {
+                c.denied++;
+                c.killed = true;
             }
         }
     }
@@ -79,214 +87,158 @@ public final class LearnedPolicy {
                 .toList();
     }
 
+    /** Syscalls refused at least once and never allowed, sorted. */
     public List<SyscallRef> denied() {
-        return seen.entrySet().stream().filter(e -> e.getValue().denied > 0).map(Map.Entry::getKey).sorted()
-                .toList();
+        return seen.entrySet().stream().filter(e -> e.getValue().denied > 0 && e.getValue().allowed == 0)
+                .map(Map.Entry::getKey).sorted().toList();
     }
 
     /**
      * Facts about the run for the export.
      *
-     * @param ceiling  never in the allowlist, whatever the base says; may be null
+     * @param fast     fast mode: syscalls the base allowed never stopped, so the export lists the whole base
+     * @param ceiling  never allowed by the export, whatever the base says; may be null
      * @param families list each learned syscall's siblings too ({@link Families})
-     * @param previous the policy already at the target, merged into (learning over several runs); may be null
      */
     public record Run(List<String> command, String kernel, String version, Policy base, boolean fast,
-            Integer exitStatus, Policy ceiling, boolean families, JsonObject previous) {
+            Integer exitStatus, Policy ceiling, boolean families) {
         public Run(List<String> command, String kernel, String version, Policy base, boolean fast,
                 Integer exitStatus) {
-            this(command, kernel, version, base, fast, exitStatus, null, false, null);
+            this(command, kernel, version, base, fast, exitStatus, null, false);
         }
     }
 
-    /** The export, and what it added to a previous policy. */
-    public record Export(JsonObject json, List<String> added, int runs, int quietRuns) {}
-
-    public JsonObject toJson(Run run) {
-        return export(run).json();
-    }
-
-    public Export export(Run run) {
-        Set<String> learned = new TreeSet<>();
-        for (SyscallRef s : allowed()) {
-            learned.add(s.toString());
-        }
-        if (run.fast() && run.base() != null && run.base().mode() == Mode.ALLOW) {
-            // syscalls the base allowed never stopped the tracer: they are part of what ran
-            for (SyscallRef s : run.base().syscalls()) {
-                learned.add(s.toString());
-            }
-        }
-        Set<String> refused = new TreeSet<>();
+    /**
+     * The policy this run learned.
+     *
+     * @return an allowlist named {@code source}
+     */
+    public Policy export(Run run, String source) {
+        Set<SyscallRef> learned = new TreeSet<>();
+        Map<SyscallRef, Action> refused = new TreeMap<>();
         for (Map.Entry<SyscallRef, Counts> e : seen.entrySet()) {
-            if (e.getValue().refusedForGood && e.getValue().allowed == 0) {
-                refused.add(e.getKey().toString());
+            SyscallRef s = e.getKey();
+            Counts c = e.getValue();
+            if (!s.writable()) {
+                continue;
+            }
+            if (c.allowed > 0) {
+                learned.add(s);
+            } else if (c.denied > 0) {
+                refused.put(s, c.killed ? Action.KILL : Action.errno(c.errno > 0 ? c.errno : ErrnoName.EPERM));
             }
         }
-        Set<String> families = new TreeSet<>();
+        Set<SyscallRef> allow = new TreeSet<>(learned);
+        if (run.fast() && run.base() != null && run.base().mode() == Mode.ALLOW) {
+            // syscalls the base allowed never stopped the tracer: fast mode cannot tell which of them ran
+            for (SyscallRef s : run.base().syscalls()) {
+                if (!refused.containsKey(s)) {
+                    allow.add(s);
+                }
+            }
+        }
+        Set<SyscallRef> families = new TreeSet<>();
         if (run.families()) {
-            for (String s : Families.widen(learned)) {
-                if (!learned.contains(s) && SyscallNames.known(Arch.X86_64, s)) {
+            Set<String> names = new TreeSet<>();
+            allow.stream().filter(s -> s.arch() == Arch.X86_64).forEach(s -> names.add(s.name()));
+            for (String name : Families.widen(names)) {
+                SyscallRef s = new SyscallRef(Arch.X86_64, name);
+                if (!names.contains(name) && SyscallNames.known(Arch.X86_64, name) && !refused.containsKey(s)
+                        && !refusedByBase(run.base(), s)) {
                     families.add(s);
                 }
             }
-        }
-        Set<String> before = new TreeSet<>();
-        JsonObject prevMeta = new JsonObject();
-        if (run.previous() != null) {
-            run.previous().getAsJsonArray("syscalls").forEach(e -> before.add(e.getAsString()));
-            if (run.previous().has("rules")) {
-                for (JsonElement r : run.previous().getAsJsonArray("rules")) {
-                    r.getAsJsonObject().getAsJsonArray("syscalls").forEach(e -> refused.add(e.getAsString()));
-                }
-            }
-            if (run.previous().has("metadata")) {
-                prevMeta = run.previous().getAsJsonObject("metadata");
-            }
-        }
-        Set<String> allow = new TreeSet<>(before);
-        allow.addAll(learned);
-        allow.addAll(families);
-        if (run.ceiling() != null) {
-            allow.removeIf(s -> run.ceiling().lists(SyscallRef.parse(s)));
-        }
-        refused.removeAll(allow);
-        List<String> added = new ArrayList<>();
-        for (String s : learned) {
-            if (!before.contains(s) && allow.contains(s)) {
-                added.add(s);
-            }
-        }
-
-        JsonObject root = new JsonObject();
-        root.addProperty("mode", "allow");
-        root.add("syscalls", array(allow));
-        if (!refused.isEmpty()) {
-            JsonObject rule = new JsonObject();
-            rule.add("syscalls", array(refused));
-            rule.addProperty("action", "errno");
-            rule.addProperty("errno", "EPERM");
-            JsonArray rules = new JsonArray();
-            rules.add(rule);
-            root.add("rules", rules);
-        }
-        List<String> all = SyscallNames.all(Arch.X86_64);
-        String newest = all.stream().max((a, b) -> Integer.compare(SyscallNames.number(Arch.X86_64, a),
-                SyscallNames.number(Arch.X86_64, b))).orElseThrow();
-        String prevNewest = run.previous() != null && run.previous().has("known_up_to")
-                ? run.previous().get("known_up_to").getAsString() : null;
-        if (prevNewest != null && SyscallNames.number(Arch.X86_64, prevNewest) < SyscallNames.number(Arch.X86_64,
-                newest)) {
-            newest = prevNewest; // the oldest machine that contributed decides what counts as "newer"
-        }
-        root.addProperty("known_up_to", newest);
-
-        JsonObject meta = new JsonObject();
-        meta.addProperty("program", run.command().get(0));
-        meta.add("args", array(run.command().subList(1, run.command().size())));
-        meta.addProperty("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        meta.addProperty("kernel", run.kernel());
-        meta.addProperty("arch", "x86_64");
-        meta.addProperty("learned_by", "sandbox " + run.version() + " --trace-block-dynamic"
-                + (run.fast() ? " (fast mode: syscalls the base policy allowed were not counted)" : ""));
-        if (run.base() != null) {
-            meta.addProperty("base_policy", run.base().source());
+            allow.addAll(families);
         }
         if (run.ceiling() != null) {
-            meta.addProperty("ceiling", run.ceiling().source());
+            allow.removeIf(run.ceiling()::refusesByIdentity);
         }
-        if (run.exitStatus() != null) {
-            meta.addProperty("exit_status", run.exitStatus());
-        }
-        if (!families.isEmpty()) {
-            meta.add("added_by_families", array(families));
-        }
-        JsonObject counts = prevMeta.has("counts") ? prevMeta.getAsJsonObject("counts").deepCopy() : new JsonObject();
-        JsonObject provenance = prevMeta.has("provenance") ? prevMeta.getAsJsonObject("provenance").deepCopy()
-                : new JsonObject();
+
+        String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        Metadata.Builder meta = new Metadata.Builder()
+                .program(run.command().get(0))
+                .args(run.command().subList(1, run.command().size()))
+                .date(date)
+                .kernel(run.kernel())
+                .arch("x86_64")
+                .learnedBy("sandbox " + run.version() + " --trace-block-dynamic"
+                        + (run.fast() ? " (fast mode: syscalls the base policy allowed were not counted)" : ""))
+                .basePolicy(run.base() == null ? null : run.base().source())
+                .ceiling(run.ceiling() == null ? null : run.ceiling().source())
+                .exitStatus(run.exitStatus());
+        Set<String> familyNames = new TreeSet<>();
+        families.forEach(s -> familyNames.add(s.toString()));
+        meta.addedByFamilies(familyNames);
+        Map<String, Long> counts = new TreeMap<>();
         Set<String> denied = new TreeSet<>();
-        if (prevMeta.has("denied")) {
-            prevMeta.getAsJsonArray("denied").forEach(e -> denied.add(e.getAsString()));
-        }
-        for (Map.Entry<SyscallRef, Counts> e : new TreeMap<>(seen).entrySet()) {
+        Map<String, Metadata.Provenance> provenance = new TreeMap<>();
+        for (Map.Entry<SyscallRef, Counts> e : seen.entrySet()) {
             Counts c = e.getValue();
             String key = e.getKey().toString();
             if (c.allowed > 0) {
-                long old = counts.has(key) ? counts.get(key).getAsLong() : 0;
-                counts.addProperty(key, old + c.allowed);
-            }
-            if (c.denied > 0) {
+                counts.put(key, c.allowed);
+            } else {
                 denied.add(key);
             }
-            if (!provenance.has(key)) {
-                JsonObject p = new JsonObject();
-                p.addProperty("first_pid", c.firstPid);
-                p.addProperty("first_executable", c.firstExe);
-                p.addProperty("first_seen", c.firstSeen.truncatedTo(ChronoUnit.MILLIS).toString());
-                p.addProperty("decided_by", c.decidedBy);
-                p.addProperty("calls", c.allowed + c.denied);
-                p.addProperty("executables", c.executables.size());
-                if (c.denied > 0) {
-                    p.addProperty("denied", c.denied);
-                }
-                provenance.add(key, p);
+            provenance.put(key, new Metadata.Provenance(c.firstPid, c.firstExe,
+                    c.firstSeen.truncatedTo(ChronoUnit.MILLIS).toString(), c.decidedBy, c.allowed + c.denied,
+                    c.executables.size(), c.denied > 0 ? c.denied : null, null));
+        }
+        meta.counts(counts).denied(denied).provenance(provenance)
+                .runs(List.of(new Metadata.Run(date, run.command(), List.of())));
+        return Policy.allowlist(source, Action.KILL, allow, refused, newestKnown(), meta.build());
+    }
+
+    /** Whether the base refuses {@code s} by name (a rule, or a block list): families must not allow it. */
+    private static boolean refusedByBase(Policy base, SyscallRef s) {
+        if (base == null) {
+            return false;
+        }
+        Policy.Ruling r = base.explain(s);
+        return r.action().refuses() && (r.reason() == Policy.Reason.LISTED || r.reason() == Policy.Reason.RULE);
+    }
+
+    /** The newest x86_64 syscall this machine's libseccomp knows: the policy's known_up_to. */
+    private static String newestKnown() {
+        List<String> all = SyscallNames.all(Arch.X86_64);
+        return all.stream().max((a, b) -> Integer.compare(SyscallNames.number(Arch.X86_64, a),
+                SyscallNames.number(Arch.X86_64, b))).orElseThrow();
+    }
+
+    /**
+     * A run merged into a policy learned before.
+     *
+     * @param added     syscalls this run learned that the previous policy did not allow
+     * @param runs      how many runs the policy now records
+     * @param quietRuns how many of the latest runs added nothing
+     */
+    public record Merged(Policy policy, List<String> added, int runs, int quietRuns) {}
+
+    /** Merges {@code learned} (one run, from {@link #export}) into {@code previous} with the one merge. */
+    public static Merged into(Policy previous, Policy learned) {
+        List<String> added = new ArrayList<>();
+        Set<String> families = learned.meta().addedByFamilies();
+        for (SyscallRef s : new TreeSet<>(learned.syscalls())) {
+            if (!previous.lists(s) && !families.contains(s.toString())) {
+                added.add(s.toString());
             }
         }
-        denied.removeAll(allow);
-        meta.add("counts", counts);
-        meta.add("denied", array(denied));
-        meta.add("provenance", provenance);
-        JsonArray history = prevMeta.has("runs") ? prevMeta.getAsJsonArray("runs").deepCopy() : new JsonArray();
-        JsonObject thisRun = new JsonObject();
-        thisRun.addProperty("date", meta.get("date").getAsString());
-        thisRun.add("command", array(run.command()));
-        thisRun.add("new_syscalls", array(run.previous() == null ? List.of() : added));
-        history.add(thisRun);
-        meta.add("runs", history);
-        root.add("metadata", meta);
-
+        List<Metadata.Run> runs = new ArrayList<>();
+        for (Metadata.Run r : learned.meta().runs()) {
+            runs.add(new Metadata.Run(r.date(), r.command(), added, r.extra()));
+        }
+        Policy merged = PolicyMerge.merge(previous, learned.withMeta(learned.meta().toBuilder().runs(runs).build()));
+        added.removeIf(s -> !merged.lists(SyscallRef.parse(s)));
+        List<Metadata.Run> history = merged.meta().runs();
         int quiet = 0;
         for (int i = history.size() - 1; i >= 1; i--) {
-            if (history.get(i).getAsJsonObject().getAsJsonArray("new_syscalls").isEmpty()) {
+            List<String> fresh = history.get(i).newSyscalls();
+            if (fresh != null && fresh.isEmpty()) {
                 quiet++;
             } else {
                 break;
             }
         }
-        return new Export(root, added, history.size(), quiet);
-    }
-
-    private static JsonArray array(Iterable<String> items) {
-        JsonArray a = new JsonArray();
-        items.forEach(a::add);
-        return a;
-    }
-
-    /**
-     * Writes {@code json} to {@code file} atomically: a temp file in the same directory, flushed to disk, then
-     * renamed over the target, so an existing file is never left truncated, whatever interrupts us.
-     */
-    public static void save(JsonObject json, Path file) throws IOException {
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        byte[] bytes = (new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json) + "\n")
-                .getBytes(StandardCharsets.UTF_8);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
-                ch.force(true);
-            }
-            // createTempFile made it 0600; a policy is not a secret
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        return new Merged(merged, added, history.size(), quiet);
     }
 }

@@ -99,6 +99,11 @@ public final class LearningSession implements TraceLoop.Handler {
     }
 
     @Override
+    public boolean watchesTasks() {
+        return feed != null;
+    }
+
+    @Override
     public void notice(String text) {
         notice.accept(text);
     }

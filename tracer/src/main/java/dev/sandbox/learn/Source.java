@@ -8,7 +8,7 @@ public enum Source {
     PERSON("you"),
     TIMEOUT("timeout"),
     NO_TERMINAL("no terminal"),
-    ABI("x32 ABI is always refused"),
+    ABI("x32 ABI or no syscall: killed, as enforced"),
     CEILING("above the ceiling"),
     STARTUP("needed to start the program");
 

@@ -52,6 +52,9 @@ public final class TraceLoop {
         /** The traced tree changed: {@code processes} thread groups, {@code threads} tasks, first pid {@code root}. */
         void tasks(int root, int processes, int threads);
 
+        /** Whether {@link #tasks} is wanted at all: counting processes reads /proc for every new task. */
+        boolean watchesTasks();
+
         /** A one-line remark for the person (said once per kind by the caller's choice). */
         void notice(String text);
     }
@@ -205,6 +208,7 @@ public final class TraceLoop {
         if (ev instanceof TraceEvent.Exited || ev instanceof TraceEvent.Killed) {
             if (task != null) {
                 tasks.remove(tid);
+                reportTasks();
             }
             if (tid == mainPid) {
                 mainStatus = ExitStatus.decode(st);
@@ -288,7 +292,7 @@ public final class TraceLoop {
     }
 
     private void reportTasks() {
-        if (tasks.size() != reportedTasks) {
+        if (handler.watchesTasks() && tasks.size() != reportedTasks) {
             reportedTasks = tasks.size();
             handler.tasks(mainPid, (int) tasks.values().stream().mapToInt(Task::tgid).distinct().count(),
                     reportedTasks);

@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.jna.LibC;
 import dev.sandbox.jna.LibSeccomp;
+import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.ExitStatus;
 import dev.sandbox.launch.LaunchPlan;
 import dev.sandbox.launch.Launcher;
@@ -79,7 +80,6 @@ public final class Tracer {
     private final Consumer<String> trace;
     private final AuditLog audit;
 
-    private int stdinFd = -1;
     private int stdoutFd = -1;
     private int stderrFd = -1;
     private Feed feed;
@@ -114,13 +114,6 @@ public final class Tracer {
         this.stderrFd = stderrFd;
     }
 
-    /** Gives the program this fd as stdin, stdout and stderr (the screen UI's pty). Call before {@link #run}. */
-    public void terminal(int fd) {
-        this.stdinFd = fd;
-        this.stdoutFd = fd;
-        this.stderrFd = fd;
-    }
-
     /** Learns the program inside this isolation, as it will be enforced. Call before {@link #run}. */
     public void isolation(dev.sandbox.isolation.Isolation isolation) {
         this.isolation = isolation;
@@ -133,12 +126,17 @@ public final class Tracer {
 
     /** Runs {@code command} to the end of its last traced task, on a dedicated thread, and says how it ended. */
     public Result run(List<String> command) {
-        String path = ProgramPath.resolve(command.get(0));
+        return run(Argv.of(command));
+    }
+
+    /** The same, with the program and its arguments as bytes, passed to execve unchanged. */
+    public Result run(Argv command) {
+        byte[] path = ProgramPath.resolve(command.program());
         List<BpfProgram> filters = filters();
         String cwd = options.cwd() != null && !options.cwd().equals(System.getProperty("user.dir")) ? options.cwd()
                 : null;
-        LaunchPlan plan = LaunchPlan.forProgram(cwd, true, stdinFd >= 0 && stdinFd == stdoutFd, filters, path,
-                command, LibC.getpid(), LibC.SIGKILL, isolation);
+        LaunchPlan plan = LaunchPlan.forProgram(cwd, true, filters, null, -1, path, command.argv(), LibC.getpid(),
+                LibC.SIGKILL, isolation);
         if (options.verbose()) {
             plan.isolation().notes().forEach(line -> trace.accept("sandbox: " + line));
         }
@@ -162,7 +160,7 @@ public final class Tracer {
                 if (interruptedBy != 0) {
                     l.killProgram();
                 }
-                outcome[0] = l.run(plan, stdinFd, stdoutFd, stderrFd);
+                outcome[0] = l.run(plan, -1, stdoutFd, stderrFd);
             } catch (RuntimeException e) {
                 failure[0] = e;
             }

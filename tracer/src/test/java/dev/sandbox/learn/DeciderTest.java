@@ -176,9 +176,45 @@ class DeciderTest {
     }
 
     @Test
-    @DisplayName("x32 calls are refused whatever the base and --on-unknown say")
+    @DisplayName("x32 calls are killed whatever the base and --on-unknown say, as the enforcer kills them")
     void x32() {
         Decider d = new Decider(null, OnUnknown.ALLOW, null, s -> { });
-        assertEquals(Decision.of(Verdict.BLOCK, Source.ABI), decide(d, new SyscallRef(Arch.X32, "getpid")));
+        assertEquals(Decision.of(Verdict.KILL, Source.ABI), decide(d, new SyscallRef(Arch.X32, "getpid")));
+    }
+
+    @Test
+    @DisplayName("the ceiling applies to a syscall by what it is: i386 ptrace and io_uring_setup are refused too")
+    void ceilingEveryEntry() {
+        Policy ceiling = policy("{\"mode\":\"block\",\"syscalls\":[\"ptrace\",\"io_uring_setup\"]}");
+        List<String> notices = new ArrayList<>();
+        Decider d = new Decider(null, ceiling, OnUnknown.ALLOW, null, notices::add);
+        assertEquals(Source.CEILING, decide(d, new SyscallRef(Arch.I386, "ptrace")).source());
+        assertEquals(Source.CEILING, decide(d, new SyscallRef(Arch.I386, "io_uring_setup")).source());
+        assertEquals(Verdict.ALLOW, decide(d, I386_MKDIR).verdict());
+        assertEquals("i386:ptrace is above the ceiling (base.json): refused with EPERM, and it will not be allowed "
+                + "by the saved policy", notices.get(0));
+    }
+
+    @Test
+    @DisplayName("the base is asked through the one function: its rules count, with their errno; ENOSYS does not cover")
+    void baseRules() {
+        Scripted person = new Scripted(Prompter.Answer.ALLOW_ONCE);
+        Decider d = new Decider(policy("{\"mode\":\"allow\",\"syscalls\":[\"openat\"],\"rules\":[{\"syscalls\":"
+                + "[\"mkdir\"],\"action\":\"errno\",\"errno\":\"EROFS\"},{\"syscalls\":[\"getpid\"],\"action\":"
+                + "\"log\"}]}"), OnUnknown.ASK, person, s -> { });
+        assertEquals(new Decision(Verdict.BLOCK, Source.BASE_POLICY, Scope.ONCE, 30), decide(d, MKDIR));
+        assertEquals(Decision.of(Verdict.ALLOW, Source.BASE_POLICY), decide(d, GETPID));
+        assertEquals(Decision.of(Verdict.ALLOW, Source.PERSON), decide(d, new SyscallRef(Arch.X86_64, "clone3")),
+                "clone3's ENOSYS is portability, not a decision: it is asked");
+        assertEquals(1, person.asked.size());
+    }
+
+    @Test
+    @DisplayName("numbers that are no syscall are killed like x32, without asking")
+    void notSyscalls() {
+        Decider d = new Decider(null, null, OnUnknown.ALLOW, null, s -> { });
+        assertEquals(Source.ABI, decide(d, SyscallRef.of(Arch.X86_64, 0x80000000)).source());
+        assertEquals(Source.ABI, decide(d, SyscallRef.of(Arch.X32, 39)).source());
+        assertEquals(Verdict.ALLOW, decide(d, SyscallRef.of(Arch.X86_64, 1000)).verdict());
     }
 }

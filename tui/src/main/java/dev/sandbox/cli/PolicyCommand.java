@@ -6,10 +6,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
-import dev.sandbox.learn.LearnedPolicy;
 import dev.sandbox.policy.Action;
 import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.PolicyFile;
 import dev.sandbox.policy.PolicyLoader;
+import dev.sandbox.policy.PolicyMerge;
+import dev.sandbox.policy.Printable;
 import dev.sandbox.policy.PolicyResolver;
 import dev.sandbox.policy.Rule;
 import dev.sandbox.policy.SyscallRef;
@@ -52,8 +54,14 @@ final class PolicyCommand implements Callable<Integer> {
                 : file.toString());
     }
 
+    /** High risk by what the syscall is, whatever entry it came through; a number no table names counts too. */
     static boolean dangerous(SyscallRef s) {
-        return SyscallKnowledge.of(s.name()).risk() == SyscallKnowledge.Risk.HIGH;
+        return s.numeric() || SyscallKnowledge.of(s.identity().name()).risk() == SyscallKnowledge.Risk.HIGH;
+    }
+
+    static String why(SyscallRef s) {
+        return s.numeric() ? "unknown: no syscall table here names number " + s.name()
+                : "high risk: " + SyscallKnowledge.of(s.identity().name()).description();
     }
 
     static String describe(Policy p) {
@@ -72,15 +80,15 @@ final class PolicyCommand implements Callable<Integer> {
             List<String> warnings = new ArrayList<>();
             Policy p = load(policy, warnings);
             PrintStream out = System.out;
-            out.println("policy " + p.source() + ": " + describe(p));
+            out.println("policy " + Printable.escape(p.source()) + ": " + describe(p));
             if (p.knownUpTo() != null) {
                 out.println("known up to " + p.knownUpTo() + ": newer syscalls get ENOSYS");
             }
             JsonObject meta = p.metadata();
             if (meta.has("program")) {
-                out.println("learned from " + meta.get("program").getAsString()
+                out.println("learned from " + Printable.escape(meta.get("program").getAsString())
                         + (meta.has("runs") ? " over " + meta.getAsJsonArray("runs").size() + " run(s)" : "")
-                        + (meta.has("date") ? ", last " + meta.get("date").getAsString() : ""));
+                        + (meta.has("date") ? ", last " + Printable.escape(meta.get("date").getAsString()) : ""));
             }
             JsonObject provenance = meta.has("provenance") ? meta.getAsJsonObject("provenance") : new JsonObject();
             JsonObject counts = meta.has("counts") ? meta.getAsJsonObject("counts") : new JsonObject();
@@ -91,7 +99,8 @@ final class PolicyCommand implements Callable<Integer> {
             String verb = p.mode() == dev.sandbox.policy.Mode.ALLOW ? "allowed" : "refused";
             Map<String, Set<SyscallRef>> byCategory = new TreeMap<>();
             for (SyscallRef s : p.syscalls()) {
-                byCategory.computeIfAbsent(SyscallKnowledge.of(s.name()).category(), k -> new TreeSet<>()).add(s);
+                byCategory.computeIfAbsent(SyscallKnowledge.of(s.identity().name()).category(), k -> new TreeSet<>())
+                        .add(s);
             }
             for (Map.Entry<String, Set<SyscallRef>> group : byCategory.entrySet()) {
                 out.println();
@@ -124,13 +133,13 @@ final class PolicyCommand implements Callable<Integer> {
                         .append("), decided by ").append(str(pr, "decided_by"));
             }
             if (dangerous(s)) {
-                b.append("  [high risk: ").append(SyscallKnowledge.of(s.name()).description()).append("]");
+                b.append("  [").append(why(s)).append("]");
             }
             return b.toString().stripTrailing();
         }
 
         private static String str(JsonObject o, String key) {
-            return o.has(key) ? o.get(key).getAsString() : "?";
+            return o.has(key) && o.get(key).isJsonPrimitive() ? Printable.escape(o.get(key).getAsString()) : "?";
         }
     }
 
@@ -147,19 +156,28 @@ final class PolicyCommand implements Callable<Integer> {
         public Integer call() {
             List<String> warnings = new ArrayList<>();
             Policy p = load(policy, warnings);
-            for (String name : SyscallNames.all(Arch.X86_64)) {
-                SyscallRef s = new SyscallRef(Arch.X86_64, name);
-                boolean runs = !p.refuses(s) || (p.ruleFor(s) != null && p.ruleFor(s).kind() == Action.Kind.LOG);
-                if (runs && dangerous(s)) {
-                    warnings.add("policy " + p.source() + ": allows " + s + " (high risk: "
-                            + SyscallKnowledge.of(name).description() + ")");
+            // What the enforcer refuses to run, check refuses too.
+            p.checkEnforceable();
+            String shown = Printable.escape(p.source());
+            Set<SyscallRef> candidates = new java.util.LinkedHashSet<>();
+            for (Arch arch : List.of(Arch.X86_64, Arch.I386)) {
+                for (String name : SyscallNames.all(arch)) {
+                    candidates.add(new SyscallRef(arch, name));
+                }
+            }
+            candidates.addAll(p.syscalls());
+            candidates.addAll(p.ruled().keySet());
+            for (SyscallRef s : candidates) {
+                // Judged by what the syscall is: i386 ptrace is ptrace.
+                if (!p.actionFor(s).refuses() && dangerous(s)) {
+                    warnings.add("policy " + shown + ": allows " + s + " (" + why(s) + ")");
                 }
             }
             PrintStream out = System.out;
             for (String w : warnings) {
                 out.println("warning: " + w);
             }
-            out.println("policy " + p.source() + ": valid: " + describe(p) + (warnings.isEmpty() ? ""
+            out.println("policy " + Printable.escape(p.source()) + ": valid: " + describe(p) + (warnings.isEmpty() ? ""
                     : "; " + warnings.size() + " warning" + (warnings.size() == 1 ? "" : "s")));
             return strict && !warnings.isEmpty() ? 1 : 0;
         }
@@ -179,8 +197,8 @@ final class PolicyCommand implements Callable<Integer> {
             Policy pa = load(a, new ArrayList<>());
             Policy pb = load(b, new ArrayList<>());
             PrintStream out = System.out;
-            out.println("--- " + pa.source());
-            out.println("+++ " + pb.source());
+            out.println("--- " + Printable.escape(pa.source()));
+            out.println("+++ " + Printable.escape(pb.source()));
             int changes = 0;
             if (pa.mode() != pb.mode()) {
                 out.println("mode: " + pa.mode().label() + " -> " + pb.mode().label());
@@ -234,9 +252,9 @@ final class PolicyCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge allowlists (several learning "
-            + "runs of one program): the union of their syscalls, their rules minus what any of them allows, summed "
-            + "counts, the first provenance, every run. Written atomically.")
+    @Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge policies of one mode (several "
+            + "learning runs of one program): each syscall gets the most severe treatment any of them gives it, so a "
+            + "refusal is never re-granted; summed counts, the first provenance, every run. Written atomically.")
     static final class Merge implements Callable<Integer> {
         @Parameters(paramLabel = "POLICY", arity = "2..*")
         List<String> policies;
@@ -245,90 +263,22 @@ final class PolicyCommand implements Callable<Integer> {
         Path output;
 
         @Override
+        @SuppressWarnings("try") // the lock is held for the body, never referenced in it
         public Integer call() throws IOException {
-            Set<String> allow = new TreeSet<>();
-            Set<String> refused = new TreeSet<>();
-            JsonObject counts = new JsonObject();
-            JsonObject provenance = new JsonObject();
-            JsonArray runs = new JsonArray();
-            JsonObject firstMeta = null;
-            String knownUpTo = null;
+            Policy merged = null;
             for (String arg : policies) {
                 Policy p = load(arg, new ArrayList<>());
-                if (p.mode() != dev.sandbox.policy.Mode.ALLOW) {
-                    throw new SandboxException("policy " + p.source() + " is a block-mode policy; merge unions "
-                            + "allowlists", ExitCodes.REFUSED);
-                }
-                p.syscalls().forEach(s -> allow.add(s.toString()));
-                for (Rule r : p.rules()) {
-                    if (!r.action().equals(Action.errno(1))) {
-                        throw new SandboxException("policy " + p.source() + " has a rule with action "
-                                + r.action().describe() + "; merge keeps only EPERM rules", ExitCodes.REFUSED);
-                    }
-                    r.syscalls().forEach(s -> refused.add(s.toString()));
-                }
-                if (p.knownUpTo() != null && (knownUpTo == null
-                        || SyscallNames.number(Arch.X86_64, p.knownUpTo()) < SyscallNames.number(Arch.X86_64,
-                                knownUpTo))) {
-                    knownUpTo = p.knownUpTo();
-                }
-                JsonObject meta = p.metadata();
-                if (firstMeta == null) {
-                    firstMeta = meta;
-                }
-                if (meta.has("counts")) {
-                    for (Map.Entry<String, JsonElement> e : meta.getAsJsonObject("counts").entrySet()) {
-                        long old = counts.has(e.getKey()) ? counts.get(e.getKey()).getAsLong() : 0;
-                        counts.addProperty(e.getKey(), old + e.getValue().getAsLong());
-                    }
-                }
-                if (meta.has("provenance")) {
-                    for (Map.Entry<String, JsonElement> e : meta.getAsJsonObject("provenance").entrySet()) {
-                        if (!provenance.has(e.getKey())) {
-                            provenance.add(e.getKey(), e.getValue());
-                        }
-                    }
-                }
-                if (meta.has("runs")) {
-                    runs.addAll(meta.getAsJsonArray("runs"));
-                }
+                merged = merged == null ? p : PolicyMerge.merge(merged, p);
             }
-            refused.removeAll(allow);
-            JsonObject root = new JsonObject();
-            root.addProperty("mode", "allow");
-            JsonArray list = new JsonArray();
-            allow.forEach(list::add);
-            root.add("syscalls", list);
-            if (!refused.isEmpty()) {
-                JsonObject rule = JsonParser.parseString("{\"action\": \"errno\", \"errno\": \"EPERM\"}")
-                        .getAsJsonObject();
-                JsonArray r = new JsonArray();
-                refused.forEach(r::add);
-                rule.add("syscalls", r);
-                JsonArray rules = new JsonArray();
-                rules.add(rule);
-                root.add("rules", rules);
+            merged = merged.withSource(output.toString())
+                    .withMeta(merged.meta().toBuilder().mergedFrom(policies).build());
+            try (PolicyFile.Lock held = PolicyFile.lock(output)) {
+                PolicyFile.write(merged, output);
             }
-            if (knownUpTo != null) {
-                root.addProperty("known_up_to", knownUpTo);
-            }
-            JsonObject meta = new JsonObject();
-            if (firstMeta != null && firstMeta.has("program")) {
-                meta.add("program", firstMeta.get("program"));
-            }
-            JsonArray sources = new JsonArray();
-            policies.forEach(sources::add);
-            meta.add("merged_from", sources);
-            meta.add("counts", counts);
-            meta.add("provenance", provenance);
-            meta.add("runs", runs);
-            root.add("metadata", meta);
-            // Refuse to write what the loader would reject.
-            new PolicyLoader(w -> { }).parse(root.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                    output.toString());
-            LearnedPolicy.save(root, output);
-            System.out.println("merged " + policies.size() + " policies into " + output + ": " + allow.size()
-                    + " syscalls" + (refused.isEmpty() ? "" : ", " + refused.size() + " refused with EPERM"));
+            long refused = merged.ruled().values().stream().filter(Action::refuses).count();
+            System.out.println("merged " + policies.size() + " policies into " + Printable.escape(output.toString())
+                    + ": " + merged.syscalls().size() + " syscalls" + (refused == 0 ? "" : ", " + refused
+                    + " refused by rules"));
             return 0;
         }
     }

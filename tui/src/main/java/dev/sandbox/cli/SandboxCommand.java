@@ -2,14 +2,16 @@ package dev.sandbox.cli;
 
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
+import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.Launcher;
+import dev.sandbox.launch.RawArgs;
+import dev.sandbox.launch.RawPath;
 import dev.sandbox.launch.StaticRun;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyLoader;
 import dev.sandbox.policy.PolicyResolver;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -44,7 +46,8 @@ final class SandboxCommand implements Callable<Integer> {
             description = "While learning, how long a question waits before it blocks (default: ${DEFAULT-VALUE}).")
     int timeout;
 
-    @Option(names = "--save", paramLabel = "FILE", description = "While learning, write the learned allowlist here.")
+    @Option(names = "--save", paramLabel = "FILE", description = "While learning, write the learned policy here, "
+            + "replacing the file (--into merges).")
     Path save;
 
     @Option(names = "--ui", paramLabel = "auto|screen|line", defaultValue = "auto",
@@ -76,9 +79,13 @@ final class SandboxCommand implements Callable<Integer> {
             + "again under the saved policy and report whether it behaves the same (see 'sandbox verify').")
     boolean verify;
 
-    @Option(names = "--full", description = "While learning, trace every syscall even when the base policy is an "
-            + "allowlist (default: fast mode, where a seccomp filter stops only on syscalls the base does not allow).")
+    @Option(names = "--full", description = "While learning, trace every syscall (the default; kept for scripts).")
     boolean full;
+
+    @Option(names = "--fast", description = "While learning with an allowlist base: a seccomp filter lets what the "
+            + "base allows run without stopping. Faster, but the program's use of those syscalls is not seen, so a "
+            + "saved policy lists the whole base plus what was allowed.")
+    boolean fast;
 
     @Option(names = "--pin", description = "While learning, keep the tracer and the program on one CPU: each "
             + "syscall stop is several times cheaper, but the program sees one CPU (nproc, sched_getaffinity) and may "
@@ -92,10 +99,13 @@ final class SandboxCommand implements Callable<Integer> {
     @Mixin
     IsolationOptions isolation = new IsolationOptions();
 
-    private final List<String> command;
+    /** The sandbox's own arguments as given (before --exec), to show a command to run again. */
+    java.util.List<String> ownArgs = java.util.List.of();
+    /** What follows --exec, as bytes; null when there is none. */
+    private final Argv command;
     private final PrintStream err;
 
-    SandboxCommand(List<String> command, PrintStream err) {
+    SandboxCommand(Argv command, PrintStream err) {
         this.command = command;
         this.err = err;
     }
@@ -106,7 +116,7 @@ final class SandboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (command.isEmpty()) {
+        if (command == null) {
             throw new SandboxException("missing --exec PROGRAM (try 'sandbox --help')", ExitCodes.REFUSED);
         }
         Consumer<String> say = line -> err.println("sandbox: " + line);
@@ -124,12 +134,14 @@ final class SandboxCommand implements Callable<Integer> {
         }
         dev.sandbox.isolation.Isolation iso = isolation();
         Policy loaded = loadPolicy(say);
+        // The one check shared with 'policy check' and the editor: a policy no program can start under.
+        loaded.checkEnforceable();
         if (audit == null) {
-            return new StaticRun(Launcher.installed(), verboseSink, say).isolation(iso).run(loaded, command);
+            return new StaticRun(Launcher.installed(), verboseSink, say, verbose).isolation(iso).run(loaded, command);
         }
         try (dev.sandbox.launch.RunAudit log = new dev.sandbox.launch.RunAudit(audit)) {
-            return new StaticRun(Launcher.installed(), verboseSink, say).isolation(iso).audit(log).run(loaded,
-                    command);
+            return new StaticRun(Launcher.installed(), verboseSink, say, verbose).isolation(iso).audit(log)
+                    .run(loaded, command);
         } catch (java.io.IOException e) {
             throw new SandboxException("cannot open the audit file " + audit + ": " + e.getMessage(),
                     ExitCodes.REFUSED);
@@ -144,8 +156,15 @@ final class SandboxCommand implements Callable<Integer> {
     }
 
     Policy loadPolicy(Consumer<String> say) {
-        Path file = PolicyResolver.resolve(policy);
-        return new PolicyLoader(say).load(file, policy.contains("/") || policy.endsWith(".json") ? policy
+        return load(policy, say);
+    }
+
+    /** A policy option (NAME or FILE) whose value may be bytes no String holds ({@link RawPath}). */
+    static Policy load(String arg, Consumer<String> say) {
+        String shown = RawPath.show(arg);
+        Path file = RawArgs.representable(RawPath.bytes(arg)) ? PolicyResolver.resolve(arg)
+                : RawPath.forReading(RawPath.of(arg));
+        return new PolicyLoader(say).load(file, shown.contains("/") || shown.endsWith(".json") ? shown
                 : file.toString());
     }
 }

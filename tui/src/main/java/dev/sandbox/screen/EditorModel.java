@@ -1,22 +1,20 @@
 package dev.sandbox.screen;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.sandbox.policy.Action;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
-import dev.sandbox.policy.PolicyLoader;
-import dev.sandbox.policy.Rule;
+import dev.sandbox.policy.Metadata;
+import dev.sandbox.policy.PolicyFile;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.syscall.SyscallKnowledge;
 import dev.sandbox.syscall.SyscallNames;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -60,10 +58,13 @@ public final class EditorModel {
                     p != null && p.has("first_executable") ? p.get("first_executable").getAsString() : null,
                     p != null && p.has("decided_by") ? p.get("decided_by").getAsString() : null));
         }
-        all.sort(Comparator.comparing((Row r) -> r.kb().category()).thenComparing(Row::name));
+        // What the policy lists comes first, so it opens on the policy itself; then every other syscall. Sorted once:
+        // a toggled row stays where it is.
+        all.sort(Comparator.comparing((Row r) -> !listed.contains(r.name())).thenComparing(r -> r.kb().category())
+                .thenComparing(Row::name));
     }
 
-    /** The rows the current filter shows, in category order. */
+    /** The rows the current filter shows: the listed ones first, each part in category order. */
     public List<Row> visible() {
         List<Row> out = new ArrayList<>();
         for (Row r : all) {
@@ -177,7 +178,7 @@ public final class EditorModel {
             case KILL -> Action.errno(1);
             case ERRNO -> new Action(Action.Kind.TRAP, 0);
             case TRAP -> new Action(Action.Kind.LOG, 0);
-            case LOG -> Action.KILL;
+            case LOG, ALLOW -> Action.KILL;
         };
         modified = true;
     }
@@ -203,53 +204,28 @@ public final class EditorModel {
     }
 
     /**
-     * The policy as it now stands, in the file format, keeping what this editor does not show (i386 syscalls,
-     * rules, known_up_to, metadata). Validated by the loader before it is returned.
+     * The policy as it now stands, keeping what this editor does not show (i386 syscalls, rules of syscalls not
+     * listed, known_up_to, metadata). Refused, with the reason, when the enforcer could not start a program under it.
      */
+    public Policy toPolicy() {
+        List<SyscallRef> syscalls = new ArrayList<>();
+        listed.forEach(n -> syscalls.add(new SyscallRef(Arch.X86_64, n)));
+        original.syscalls().stream().filter(s -> s.arch() != Arch.X86_64).forEach(syscalls::add);
+        Map<SyscallRef, Action> ruled = original.ruled();
+        ruled.keySet().removeIf(s -> s.arch() == Arch.X86_64 && listed.contains(s.name()));
+        Metadata meta = original.meta();
+        if (!meta.isEmpty()) {
+            meta = meta.toBuilder().edited((meta.edited() == null ? 0 : meta.edited()) + 1).build();
+        }
+        Policy p = new Policy(original.source(), mode, action, syscalls, Policy.group(ruled), original.knownUpTo(),
+                meta);
+        p.checkEnforceable();
+        return p;
+    }
+
+    /** {@link #toPolicy()} in the file format. */
     public JsonObject toJson() {
-        JsonObject root = new JsonObject();
-        root.addProperty("mode", mode.label());
-        root.addProperty("action", action.kind().label());
-        if (action.kind() == Action.Kind.ERRNO) {
-            root.addProperty("errno", action.errno());
-        }
-        JsonArray list = new JsonArray();
-        Set<String> names = new TreeSet<>(listed);
-        original.syscalls().stream().filter(s -> s.arch() != Arch.X86_64).forEach(s -> names.add(s.toString()));
-        names.forEach(list::add);
-        root.add("syscalls", list);
-        JsonArray rules = new JsonArray();
-        for (Rule r : original.rules()) {
-            JsonArray rs = new JsonArray();
-            for (SyscallRef s : r.syscalls()) {
-                if (!listed.contains(s.name()) || s.arch() != Arch.X86_64) {
-                    rs.add(s.toString());
-                }
-            }
-            if (!rs.isEmpty()) {
-                JsonObject rule = new JsonObject();
-                rule.add("syscalls", rs);
-                rule.addProperty("action", r.action().kind().label());
-                if (r.action().kind() == Action.Kind.ERRNO) {
-                    rule.addProperty("errno", r.action().errno());
-                }
-                rules.add(rule);
-            }
-        }
-        if (!rules.isEmpty()) {
-            root.add("rules", rules);
-        }
-        if (original.knownUpTo() != null) {
-            root.addProperty("known_up_to", original.knownUpTo());
-        }
-        if (metadata.size() > 0) {
-            JsonObject meta = metadata.deepCopy();
-            JsonElement edited = meta.get("edited");
-            meta.addProperty("edited", (edited == null ? 0 : edited.getAsInt()) + 1);
-            root.add("metadata", meta);
-        }
-        new PolicyLoader(w -> { }).parse(root.toString().getBytes(StandardCharsets.UTF_8), original.source());
-        return root;
+        return PolicyFile.toJson(toPolicy());
     }
 
     public String header() {

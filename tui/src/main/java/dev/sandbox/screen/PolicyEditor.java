@@ -1,6 +1,5 @@
 package dev.sandbox.screen;
 
-import com.google.gson.JsonObject;
 import com.googlecode.lanterna.SGR;
 import com.googlecode.lanterna.TerminalSize;
 import com.googlecode.lanterna.TextColor;
@@ -8,9 +7,10 @@ import com.googlecode.lanterna.graphics.TextGraphics;
 import com.googlecode.lanterna.input.KeyStroke;
 import com.googlecode.lanterna.input.KeyType;
 import com.googlecode.lanterna.screen.Screen;
-import dev.sandbox.learn.LearnedPolicy;
 import dev.sandbox.policy.Mode;
+import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyException;
+import dev.sandbox.policy.PolicyFile;
 import dev.sandbox.syscall.SyscallKnowledge;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -166,9 +166,9 @@ public final class PolicyEditor {
 
     /** @return whether the file was written */
     private boolean save() {
-        JsonObject json;
+        Policy json;
         try {
-            json = model.toJson();
+            json = model.toPolicy();
         } catch (PolicyException e) {
             status = "not saved: " + e.userMessage();
             input = Input.NORMAL;
@@ -179,7 +179,7 @@ public final class PolicyEditor {
             if (Files.exists(file)) {
                 Files.copy(file, backup, StandardCopyOption.REPLACE_EXISTING);
             }
-            LearnedPolicy.save(json, file);
+            PolicyFile.write(json, file);
             model.saved();
             boolean execve = model.mode() == Mode.ALLOW ? model.isListed("execve") : !model.isListed("execve");
             status = "saved " + file + " (previous version in " + backup.getFileName() + ")"

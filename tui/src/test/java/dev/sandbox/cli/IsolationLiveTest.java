@@ -269,10 +269,34 @@ class IsolationLiveTest {
         com.google.gson.JsonObject start = lines.get(0);
         assertTrue(start.get("namespaces").toString().contains("\"pid\""), start::toString);
         assertEquals("64", start.getAsJsonObject("limits").get("nofile").getAsString(), start::toString);
+        assertEquals("getpid", lines.get(1).get("syscall").getAsString(), lines::toString);
+        assertTrue(r.err().contains("(syscall getpid is not allowed by"), "the supervisor names the program's own "
+                + "violation inside the pid namespace (pid 2 there): " + r);
         com.google.gson.JsonObject end = lines.get(2);
         assertEquals(159, end.get("exit").getAsInt());
         assertEquals("SIGSYS", end.get("signal").getAsString());
         assertTrue(end.has("wall_ms") && end.has("user_ms"), end::toString);
+    }
+
+    @Test
+    @DisplayName("the violation supervisor names a grandchild inside a user namespace, and inside a pid namespace")
+    void supervisorInside() throws IOException {
+        Path policy = Files.writeString(tmp.resolve("no-mkdir.json"), "{\"mode\":\"block\",\"syscalls\":"
+                + "[\"mkdir\",\"mkdirat\"]}");
+        Path dir = tmp.resolve("d");
+        // user,mount: a sync socket and the report pipe side by side; all: the supervisor is a child of pid 1 there.
+        for (String ns : new String[] {"user,mount", "all"}) {
+            List<String> args = new ArrayList<>(List.of("--policy", policy.toString()));
+            args.addAll(ns.equals("all") ? List.of("--unshare-all", "--ro-bind", "/", "/", "--bind", tmp.toString())
+                    : List.of("--unshare", ns));
+            args.addAll(List.of("--exec", "/bin/sh", "-c", "mkdir " + dir + "; echo status $?"));
+            SandboxRun r = run(args.toArray(String[]::new));
+            assertEquals("status 159\n", r.out(), ns + ": " + r);
+            assertEquals(0, r.exit(), ns + ": " + r);
+            assertFalse(Files.exists(dir), ns);
+            assertTrue(java.util.regex.Pattern.compile("sandbox: policy violation in pid \\d+ \\(/usr/bin/mkdir\\): "
+                    + "syscall mkdir, killed by SIGSYS").matcher(r.err()).find(), ns + ": " + r);
+        }
     }
 
     @Test

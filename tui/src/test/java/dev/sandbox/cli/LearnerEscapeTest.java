@@ -43,9 +43,7 @@ class LearnerEscapeTest {
         List<String> args = new ArrayList<>(List.of("--trace-block-dynamic", "--on-unknown", onUnknown, "--policy",
                 LearnerLiveTest.baseWithoutMkdir(tmp)));
         args.addAll(options);
-        if (mode.equals("--full")) {
-            args.add("--full");
-        }
+        args.add(mode.equals("fast") ? "--fast" : "--full");
         args.add("--exec");
         args.addAll(List.of(command));
         return run(args.toArray(String[]::new));
@@ -137,9 +135,7 @@ class LearnerEscapeTest {
         }
         args.addAll(SandboxRun.command("--trace-block-dynamic", "--on-unknown", "allow", "--policy",
                 LearnerLiveTest.baseWithoutMkdir(tmp)));
-        if (mode.equals("--full")) {
-            args.add("--full");
-        }
+        args.add(mode.equals("fast") ? "--fast" : "--full");
         args.addAll(List.of("--exec", Probes.path("proc_mem")));
         SandboxRun r = SandboxRun.exec(args);
         assertEquals("parent-mem EACCES\nparent-fd EACCES\n", r.out(), r::toString);
@@ -156,9 +152,7 @@ class LearnerEscapeTest {
         Files.writeString(Path.of(base), json);
         List<String> args = new ArrayList<>(List.of("--trace-block-dynamic", "--on-unknown", "allow", "--no-families",
                 "--policy", base, "--save", saved.toString()));
-        if (mode.equals("--full")) {
-            args.add("--full");
-        }
+        args.add(mode.equals("fast") ? "--fast" : "--full");
         args.addAll(List.of("--exec", Probes.path("vsyscall_time")));
         SandboxRun learned = run(args.toArray(String[]::new));
         Probes.assumeFeature(learned.exit() != 77, "this kernel maps no vsyscall page");

@@ -21,7 +21,7 @@ class PolicyToolsTest {
     }
 
     private String a() throws IOException {
-        return fixture("a.json", "{\"mode\":\"allow\",\"syscalls\":[\"read\",\"write\",\"openat\"],"
+        return fixture("a.json", "{\"mode\":\"allow\",\"syscalls\":[\"execve\",\"read\",\"write\",\"openat\"],"
                 + "\"rules\":[{\"syscalls\":[\"mkdir\"],\"action\":\"errno\"}],\"known_up_to\":\"statx\","
                 + "\"metadata\":{\"program\":\"/bin/a\",\"counts\":{\"read\":3,\"write\":1},"
                 + "\"provenance\":{\"read\":{\"first_executable\":\"/bin/a\",\"first_pid\":7,\"decided_by\":\"you\"}},"
@@ -29,7 +29,7 @@ class PolicyToolsTest {
     }
 
     private String b() throws IOException {
-        return fixture("b.json", "{\"mode\":\"allow\",\"syscalls\":[\"read\",\"close\",\"mkdir\",\"ptrace\"],"
+        return fixture("b.json", "{\"mode\":\"allow\",\"syscalls\":[\"execve\",\"read\",\"close\",\"mkdir\",\"ptrace\"],"
                 + "\"metadata\":{\"program\":\"/bin/a\",\"counts\":{\"read\":2},"
                 + "\"runs\":[{\"date\":\"d2\",\"command\":[\"/bin/a\",\"-x\"],\"new_syscalls\":[\"close\"]}]}}");
     }
@@ -40,7 +40,7 @@ class PolicyToolsTest {
         SandboxRun r = run("policy", "show", a());
         assertEquals(0, r.exit(), r::toString);
         assertEquals(String.join("\n",
-                "policy " + tmp.resolve("a.json") + ": allow mode, 3 syscalls, refused calls get kill, 1 rules",
+                "policy " + tmp.resolve("a.json") + ": allow mode, 4 syscalls, refused calls get kill, 1 rules",
                 "known up to statx: newer syscalls get ENOSYS",
                 "learned from /bin/a over 1 run(s)",
                 "",
@@ -49,11 +49,14 @@ class PolicyToolsTest {
                 "  read                          3 calls  first /bin/a (pid 7), decided by you",
                 "  write                         1 call",
                 "",
+                "allowed, process:",
+                "  execve",
+                "",
                 "rule, errno EPERM:",
                 "  mkdir",
                 ""), r.out());
         String shown = run("policy", "show", b()).out();
-        assertTrue(shown.contains("allowed, process:\n  ptrace                  [high risk: trace and control another "
+        assertTrue(shown.contains("allowed, process:\n  execve\n  ptrace                  [high risk: trace and control another "
                 + "process"), shown);
     }
 
@@ -62,7 +65,7 @@ class PolicyToolsTest {
     void check() throws IOException {
         SandboxRun ok = run("policy", "check", a());
         assertEquals(0, ok.exit());
-        assertEquals("policy " + tmp.resolve("a.json") + ": valid: allow mode, 3 syscalls, refused calls get kill, "
+        assertEquals("policy " + tmp.resolve("a.json") + ": valid: allow mode, 4 syscalls, refused calls get kill, "
                 + "1 rules\n", ok.out());
         SandboxRun warn = run("policy", "check", "--strict", b());
         assertEquals(1, warn.exit());
@@ -71,6 +74,18 @@ class PolicyToolsTest {
         SandboxRun bad = run("policy", "check", fixture("bad.json", "{\"mode\":\"allow\",\"syscalls\":[\"opne\"]}"));
         assertEquals(125, bad.exit());
         assertTrue(bad.err().contains("unknown syscall \"opne\" (did you mean \"open\"?)"), bad::toString);
+        SandboxRun i386 = run("policy", "check", "--strict", fixture("i386.json",
+                "{\"mode\":\"allow\",\"syscalls\":[\"execve\",\"i386:ptrace\",\"i386:io_uring_setup\",\"1000\"]}"));
+        assertEquals(1, i386.exit(), i386::toString);
+        assertTrue(i386.out().contains("allows i386:ptrace (high risk: trace and control another process"), i386::toString);
+        assertTrue(i386.out().contains("allows i386:io_uring_setup (high risk"), i386::toString);
+        assertTrue(i386.out().contains("allows 1000 (unknown: no syscall table here names number 1000)"),
+                i386::toString);
+        SandboxRun execve = run("policy", "check", fixture("execve.json",
+                "{\"mode\":\"block\",\"syscalls\":[\"execve\"]}"));
+        assertEquals(125, execve.exit(), execve::toString);
+        assertTrue(execve.err().contains("refuses execve (kill), so no program could start under it"),
+                execve::toString);
     }
 
     @Test
@@ -93,16 +108,17 @@ class PolicyToolsTest {
     }
 
     @Test
-    @DisplayName("merge unions the allowlists, drops rules the other allows, sums counts, keeps every run")
+    @DisplayName("merge unions the allowlists, keeps a refusal the other allows, sums counts, keeps every run")
     void merge() throws IOException {
         Path out = tmp.resolve("merged.json");
         SandboxRun r = run("policy", "merge", a(), b(), "-o", out.toString());
         assertEquals(0, r.exit(), r::toString);
-        assertEquals("merged 2 policies into " + out + ": 6 syscalls\n", r.out());
+        assertEquals("merged 2 policies into " + out + ": 6 syscalls, 1 refused by rules\n", r.out());
         String merged = Files.readString(out);
-        assertTrue(merged.contains("\"syscalls\": [\n    \"close\",\n    \"mkdir\",\n    \"openat\",\n    \"ptrace\","
+        assertTrue(merged.contains("\"syscalls\": [\n    \"close\",\n    \"execve\",\n    \"openat\",\n    \"ptrace\","
                 + "\n    \"read\",\n    \"write\"\n  ]"), merged);
-        assertTrue(!merged.contains("\"rules\""), merged);
+        assertTrue(merged.contains("\"rules\": [\n    {\n      \"syscalls\": [\n        \"mkdir\"\n      ],\n      "
+                + "\"action\": \"errno\",\n      \"errno\": \"EPERM\""), merged);
         assertTrue(merged.contains("\"read\": 5"), merged);
         assertTrue(merged.contains("\"date\": \"d1\"") && merged.contains("\"date\": \"d2\""), merged);
         assertEquals(0, run("policy", "check", out.toString()).exit(), "the merged file loads");
@@ -139,5 +155,18 @@ class PolicyToolsTest {
         assertEquals(125, r.exit(), r::toString);
         assertEquals("sandbox: edit needs a terminal (stdin and stdout); use 'sandbox policy show|check|diff|merge' "
                 + "in scripts\n", r.err());
+    }
+
+    @Test
+    @DisplayName("names from a policy are shown with their control characters escaped")
+    void escaped() throws IOException {
+        String p = fixture("esc.json", "{\"mode\":\"allow\",\"syscalls\":[\"execve\",\"read\"],\"metadata\":"
+                + "{\"program\":\"/bin/\\u001b]2;owned\\u0007x\",\"provenance\":{\"read\":{\"first_executable\":"
+                + "\"/tmp/\\u001b[2Jy\",\"first_pid\":1,\"decided_by\":\"you\"}}}}");
+        SandboxRun r = run("policy", "show", p);
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("learned from /bin/\\x1b]2;owned\\x07x"), r.out());
+        assertTrue(r.out().contains("first /tmp/\\x1b[2Jy (pid 1)"), r.out());
+        assertTrue(!r.out().contains("\u001b"), r.out());
     }
 }
