@@ -81,6 +81,7 @@ public final class LibC {
     public static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
     public static native int kill(int pid, int sig) throws LastErrorException;
     public static native int getpid();
+    public static native int geteuid();
     /** fcntl is variadic in C; every use here passes one int, which the x86_64 ABI passes like a fixed argument. */
     public static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 

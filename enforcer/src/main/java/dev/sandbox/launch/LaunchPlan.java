@@ -16,6 +16,9 @@ public final class LaunchPlan {
     /** plan.h PLAN_MAGIC, PLAN_VERSION */
     static final int MAGIC = 0x50584253;
     static final int VERSION = 1;
+    /** plan.h PLAN_PARENT_RUNNER: as the parent pid of {@link #parentDeathSignal}, "the process that runs the plan's
+     * executor", known only at run time (sandbox-run, running a cached plan). */
+    public static final int PARENT_RUNNER = 0;
 
     private record Step(StepKind kind, int flags, byte[] payload) {}
 
@@ -84,6 +87,21 @@ public final class LaunchPlan {
         if (steps.isEmpty() || steps.get(steps.size() - 1).kind() != StepKind.STEP_EXEC) {
             throw new IllegalStateException("a launch plan must end with its exec step");
         }
+        return serialize(steps);
+    }
+
+    /**
+     * The plan up to, not including, its exec step, which sandbox-run appends at run time with the program it is
+     * given (the form a compiled policy is cached in).
+     */
+    public byte[] serializeWithoutExec() {
+        if (!steps.isEmpty() && steps.get(steps.size() - 1).kind() == StepKind.STEP_EXEC) {
+            throw new IllegalStateException("this plan already has its exec step");
+        }
+        return serialize(steps);
+    }
+
+    private static byte[] serialize(List<Step> steps) {
         int size = 8;
         for (Step s : steps) {
             size += 8 + s.payload().length;

@@ -11,6 +11,7 @@ import dev.sandbox.seccomp.BpfProgram;
 import dev.sandbox.seccomp.FilterCompiler;
 import dev.sandbox.syscall.Arch;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -22,6 +23,7 @@ public final class StaticRun {
     private final Launcher launcher;
     private final Consumer<String> verbose;
     private final Consumer<String> notice;
+    private BiConsumer<Policy, BpfProgram> compiled = (policy, bpf) -> { };
 
     /**
      * @param verbose receives what the sandbox did, one line at a time (for --verbose; may discard)
@@ -31,6 +33,45 @@ public final class StaticRun {
         this.launcher = launcher;
         this.verbose = verbose;
         this.notice = notice;
+    }
+
+    /**
+     * Receives every policy this run compiles, with its filter, while the program starts (the compiled-policy
+     * cache stores it there, for sandbox-run).
+     */
+    public StaticRun onCompiled(BiConsumer<Policy, BpfProgram> sink) {
+        this.compiled = sink;
+        return this;
+    }
+
+    /**
+     * The jail, in order, up to the exec step: inherited fds closed, die with the sandbox, NO_NEW_PRIVS, seccomp.
+     *
+     * @param parentPid the process whose death kills the program, or {@link LaunchPlan#PARENT_RUNNER}
+     * @param cwd       the working directory for the program, or null for ours
+     */
+    public static LaunchPlan plan(BpfProgram bpf, int parentPid, String cwd) {
+        LaunchPlan plan = new LaunchPlan()
+                .closeFrom(3)
+                .parentDeathSignal(LibC.SIGKILL, parentPid);
+        if (cwd != null) {
+            plan.chdir(cwd);
+        }
+        return plan.noNewPrivs()
+                .seccompFilter(bpf, 0);
+    }
+
+    /** What a person reads when the filter killed the program; {@code syscall} is null when the log said nothing. */
+    public static String violation(String program, String syscall, String policySource) {
+        return program + " was killed by SIGSYS: policy violation"
+                + (syscall != null ? " (syscall " + syscall + " is not allowed by " + policySource + ")"
+                : " (the kernel log names the syscall: dmesg | grep 'type=1326')");
+    }
+
+    /** Whether no program could start under {@code policy}: it refuses execve itself. */
+    public static boolean refusesExecve(Policy policy) {
+        return policy.refuses(new SyscallRef(Arch.X86_64, "execve"))
+                && policy.action().kind() != dev.sandbox.policy.Action.Kind.LOG;
     }
 
     /** Runs {@code command} under {@code policy} and returns the exit code the sandbox should exit with. */
@@ -54,8 +95,7 @@ public final class StaticRun {
     public Outcome execute(Policy policy, List<String> command, String cwd, java.io.OutputStream stdout,
             java.io.OutputStream stderr) {
         String program = command.get(0);
-        SyscallRef execve = new SyscallRef(Arch.X86_64, "execve");
-        if (policy.refuses(execve) && policy.action().kind() != dev.sandbox.policy.Action.Kind.LOG) {
+        if (refusesExecve(policy)) {
             throw new SandboxException("policy " + policy.source() + " refuses execve, so " + program
                     + " could never start: add \"execve\" to the policy", ExitCodes.REFUSED);
         }
@@ -66,15 +106,7 @@ public final class StaticRun {
                 + (policy.rules().isEmpty() ? "" : ", " + policy.rules().size() + " rules"));
         verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions");
 
-        LaunchPlan plan = new LaunchPlan()
-                .closeFrom(3)
-                .parentDeathSignal(LibC.SIGKILL, LibC.getpid());
-        if (cwd != null) {
-            plan.chdir(cwd);
-        }
-        plan.noNewPrivs()
-                .seccompFilter(bpf, 0)
-                .exec(path, command);
+        LaunchPlan plan = plan(bpf, LibC.getpid(), cwd).exec(path, command);
         Capture out = stdout == null ? null : Capture.of(stdout, "stdout");
         Capture err = stderr == null ? null : Capture.of(stderr, "stderr");
         Launcher.Child child;
@@ -90,6 +122,7 @@ public final class StaticRun {
         }
         SignalForwarder forwarder = SignalForwarder.install(child.pid());
         try {
+            compiled.accept(policy, bpf);
             try {
                 child.awaitExec();
             } catch (LaunchFailure e) {
@@ -102,9 +135,7 @@ public final class StaticRun {
             String syscall = null;
             if (status.signaled() && status.signal() == LibC.SIGSYS) {
                 syscall = SeccompLog.killedSyscall(child.pid());
-                notice.accept(program + " was killed by SIGSYS: policy violation"
-                        + (syscall != null ? " (syscall " + syscall + " is not allowed by " + policy.source() + ")"
-                        : " (the kernel log names the syscall: dmesg | grep 'type=1326')"));
+                notice.accept(violation(program, syscall, policy.source()));
             }
             return new Outcome(status, syscall, out == null ? null : out.finish(), err == null ? null : err.finish());
         } finally {

@@ -21,6 +21,15 @@ public final class Main {
     }
 
     public static int run(String[] args, PrintStream err) {
+        if (plainForm(args)) {
+            // The form people repeat skips picocli: building its model by reflection costs more than the rest
+            // of an enforcing start-up together.
+            try {
+                return SandboxCommand.enforce(args[1], List.of(Arrays.copyOfRange(args, 3, args.length)), err, false);
+            } catch (RuntimeException ex) {
+                return report(ex, err, false);
+            }
+        }
         int split = Arrays.asList(args).indexOf("--exec");
         String[] own = split < 0 ? args : Arrays.copyOfRange(args, 0, split);
         List<String> command = split < 0 ? List.of() : List.of(Arrays.copyOfRange(args, split + 1, args.length));
@@ -31,7 +40,7 @@ public final class Main {
             // Subcommands are registered only when no program is being run: picocli reflects over every
             // registered command at start-up, and an --exec run (the one whose start-up matters) needs none.
             for (Object sub : new Object[] {new VerifyCommand(), new PolicyCommand(), new EditCommand(),
-                new CompletionCommand(), new ManCommand()}) {
+                new CompileCommand(err), new CompletionCommand(), new ManCommand()}) {
                 cl.addSubcommand(sub);
             }
         }
@@ -44,6 +53,16 @@ public final class Main {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> report(ex, err, root.verbose));
         return cl.execute(own);
+    }
+
+    /**
+     * Exactly {@code --policy P --exec PROGRAM [ARGS...]}, split where picocli's path splits (the first --exec),
+     * with a P that picocli would take as it is (not an option, not an @file). native/src/sandbox-run.c
+     * recognises the same form.
+     */
+    static boolean plainForm(String[] args) {
+        return args.length >= 4 && args[0].equals("--policy") && args[2].equals("--exec") && !args[1].isEmpty()
+                && args[1].charAt(0) != '-' && args[1].charAt(0) != '@' && !args[3].isEmpty();
     }
 
     /** The one renderer: a sentence for people, a stack trace only under --verbose or for a bug. */

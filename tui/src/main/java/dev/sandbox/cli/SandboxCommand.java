@@ -1,5 +1,7 @@
 package dev.sandbox.cli;
 
+import dev.sandbox.cache.CompiledPolicy;
+import dev.sandbox.cache.PolicyCache;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.launch.Launcher;
@@ -7,7 +9,10 @@ import dev.sandbox.launch.StaticRun;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyLoader;
 import dev.sandbox.policy.PolicyResolver;
+import dev.sandbox.seccomp.BpfProgram;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -112,12 +117,59 @@ final class SandboxCommand implements Callable<Integer> {
             throw new SandboxException("nothing to enforce: give --policy FILE (or --trace-block-dynamic to learn "
                     + "one)", ExitCodes.REFUSED);
         }
-        return new StaticRun(Launcher.installed(), verboseSink, say).run(loadPolicy(say), command);
+        return enforce(policy, command, err, verbose);
+    }
+
+    /**
+     * A static run, which also leaves the compiled policy in the user's cache: the next run of the same policy file
+     * can then start without a JVM (native/src/sandbox-run.c).
+     */
+    static int enforce(String policyArg, List<String> command, PrintStream err, boolean verbose) {
+        Consumer<String> say = line -> err.println("sandbox: " + line);
+        Consumer<String> verboseSink = verbose ? say : line -> { };
+        Loaded loaded = load(policyArg, say);
+        StaticRun run = new StaticRun(Launcher.installed(), verboseSink, say);
+        if (loaded.bytes() != null) {
+            run.onCompiled((p, bpf) -> cache(loaded.bytes(), bpf, verboseSink));
+        }
+        return run.run(loaded.policy(), command);
+    }
+
+    /** A policy and the bytes it was parsed from (null when the file is not one the cache can key). */
+    record Loaded(Policy policy, byte[] bytes) {}
+
+    static Loaded load(String policyArg, Consumer<String> say) {
+        Path file = PolicyResolver.resolve(policyArg);
+        String name = policyArg.contains("/") || policyArg.endsWith(".json") ? policyArg : file.toString();
+        PolicyLoader loader = new PolicyLoader(say);
+        byte[] bytes = null;
+        try {
+            // The cache is keyed by the very bytes that were parsed; anything unusual gets the loader's own reading
+            // and its error messages.
+            if (Files.isRegularFile(file) && Files.size(file) <= PolicyLoader.MAX_BYTES) {
+                bytes = Files.readAllBytes(file);
+            }
+        } catch (IOException e) {
+            bytes = null;
+        }
+        return bytes != null ? new Loaded(loader.parse(bytes, name), bytes) : new Loaded(loader.load(file, name), null);
+    }
+
+    /** Best effort: a cache that cannot be written costs the next run its JVM-free start, nothing else. */
+    static void cache(byte[] policyBytes, BpfProgram bpf, Consumer<String> verbose) {
+        PolicyCache cache = PolicyCache.forUser();
+        if (cache == null) {
+            verbose.accept("not caching the compiled policy: neither XDG_CACHE_HOME nor HOME is set");
+            return;
+        }
+        try {
+            verbose.accept("compiled policy cached in " + cache.store(CompiledPolicy.of(policyBytes, bpf)));
+        } catch (IOException | RuntimeException e) {
+            verbose.accept("not caching the compiled policy: " + e.getMessage());
+        }
     }
 
     Policy loadPolicy(Consumer<String> say) {
-        Path file = PolicyResolver.resolve(policy);
-        return new PolicyLoader(say).load(file, policy.contains("/") || policy.endsWith(".json") ? policy
-                : file.toString());
+        return load(policy, say).policy();
     }
 }
