@@ -139,8 +139,15 @@ final class SandboxCommand implements Callable<Integer> {
     record Loaded(Policy policy, byte[] bytes) {}
 
     static Loaded load(String policyArg, Consumer<String> say) {
+        return load(policyArg, null, say);
+    }
+
+    /** @param name how messages name the policy; null: as given when it is a path, else the file found */
+    static Loaded load(String policyArg, String name, Consumer<String> say) {
         Path file = PolicyResolver.resolve(policyArg);
-        String name = policyArg.contains("/") || policyArg.endsWith(".json") ? policyArg : file.toString();
+        if (name == null) {
+            name = policyArg.contains("/") || policyArg.endsWith(".json") ? policyArg : file.toString();
+        }
         PolicyLoader loader = new PolicyLoader(say);
         byte[] bytes = null;
         try {

@@ -12,13 +12,10 @@ import dev.sandbox.learn.LearnedPolicy;
 import dev.sandbox.learn.OnUnknown;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
-import dev.sandbox.policy.PolicyLoader;
-import dev.sandbox.policy.PolicyResolver;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.trace.Tracer;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +38,8 @@ final class Verifier {
     }
 
     Report verify(String policyArg) {
-        Path file = PolicyResolver.resolve(policyArg);
-        Policy policy = new PolicyLoader(w -> err.println("sandbox: " + w)).load(file, policyArg);
+        SandboxCommand.Loaded loaded = SandboxCommand.load(policyArg, policyArg, w -> err.println("sandbox: " + w));
+        Policy policy = loaded.policy();
         JsonObject meta = policy.metadata();
         if (!meta.has("program") || !meta.has("outcome")) {
             throw new SandboxException("policy " + policyArg + " records no learning run to compare with (it needs "
@@ -59,8 +56,12 @@ final class Verifier {
         String cwd = meta.has("cwd") ? meta.get("cwd").getAsString() : null;
         JsonObject expected = meta.getAsJsonObject("outcome");
         OutputStream discard = OutputStream.nullOutputStream();
-        StaticRun.Outcome got = new StaticRun(Launcher.installed(), line -> { }, line -> { })
-                .execute(policy, command, cwd, discard, discard);
+        // A verified policy is about to be enforced: leave it compiled in the cache for sandbox-run.
+        StaticRun run = new StaticRun(Launcher.installed(), line -> { }, line -> { });
+        if (loaded.bytes() != null) {
+            run.onCompiled((p, bpf) -> SandboxCommand.cache(loaded.bytes(), bpf, line -> { }));
+        }
+        StaticRun.Outcome got = run.execute(policy, command, cwd, discard, discard);
 
         List<String> differences = new ArrayList<>();
         int wantExit = expected.get("exit_status").getAsInt();
