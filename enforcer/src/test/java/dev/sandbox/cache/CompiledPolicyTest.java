@@ -1,0 +1,198 @@
+package dev.sandbox.cache;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sandbox.launch.LaunchFailure;
+import dev.sandbox.launch.LaunchPlan;
+import dev.sandbox.launch.SeccompLog;
+import dev.sandbox.launch.StaticRun;
+import dev.sandbox.launch.StepKind;
+import dev.sandbox.jna.Errno;
+import dev.sandbox.policy.Policy;
+import dev.sandbox.policy.PolicyLoader;
+import dev.sandbox.seccomp.BpfProgram;
+import dev.sandbox.seccomp.FilterCompiler;
+import dev.sandbox.syscall.Arch;
+import dev.sandbox.testing.Probes;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The entry Java writes for sandbox-run, read back the way sandbox-run reads it (compiled.h). */
+class CompiledPolicyTest {
+    private static final byte[] POLICY = "{\"mode\":\"block\",\"syscalls\":[\"mkdir\"]}".getBytes(StandardCharsets.UTF_8);
+
+    private static CompiledPolicy compile(byte[] json) {
+        Policy p = new PolicyLoader(w -> { }).parse(json, "p.json");
+        return CompiledPolicy.of(json, new FilterCompiler().compile(p));
+    }
+
+    /** Sections by type, after checking header, lengths and checksum. */
+    private static Map<Integer, byte[]> sections(byte[] entry) {
+        ByteBuffer b = ByteBuffer.wrap(entry).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(CompiledPolicy.MAGIC, b.getInt());
+        assertEquals(CompiledPolicy.VERSION, b.getShort());
+        int count = b.getShort();
+        b.position(b.position() + 32);
+        int bodyLen = b.getInt();
+        assertEquals(entry.length, CompiledPolicy.HEADER_SIZE + bodyLen + 8);
+        assertEquals(CompiledPolicy.fnv1a(entry, CompiledPolicy.HEADER_SIZE + bodyLen),
+                ByteBuffer.wrap(entry, entry.length - 8, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
+        Map<Integer, byte[]> out = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            int type = b.getShort();
+            b.getShort();
+            byte[] payload = new byte[b.getInt()];
+            b.get(payload);
+            out.put(type, payload);
+        }
+        assertEquals(CompiledPolicy.HEADER_SIZE + bodyLen, b.position());
+        return out;
+    }
+
+    /** (id, step, err) -> "exit\ntext" */
+    private static Map<String, String> messages(byte[] section) {
+        ByteBuffer b = ByteBuffer.wrap(section).order(ByteOrder.LITTLE_ENDIAN);
+        Map<String, String> out = new HashMap<>();
+        while (b.hasRemaining()) {
+            int id = b.getInt();
+            int step = b.getInt();
+            int err = b.getInt();
+            int exit = b.getInt();
+            byte[] text = new byte[b.getInt()];
+            b.get(text);
+            out.put(id + "/" + step + "/" + err, exit + "\n" + new String(text, StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static String fill(String template, String p, String e) {
+        return template.replace(CompiledPolicy.MSG_ARG + "p", p).replace(CompiledPolicy.MSG_ARG + "e", e);
+    }
+
+    @Test
+    @DisplayName("the same policy file gives the same bytes; another file another key")
+    void deterministic() {
+        CompiledPolicy a = compile(POLICY);
+        assertArrayEquals(a.bytes(), compile(POLICY).bytes());
+        assertEquals(a.name(), compile(POLICY).name());
+        byte[] spaced = "{ \"mode\":\"block\",\"syscalls\":[\"mkdir\"]}".getBytes(StandardCharsets.UTF_8);
+        assertFalse(a.name().equals(compile(spaced).name()), "the key is the file's bytes, not its meaning");
+    }
+
+    @Test
+    @DisplayName("the plan is a static run's plan without its exec step, dying with the runner")
+    void plan() {
+        Policy p = new PolicyLoader(w -> { }).parse(POLICY, "p.json");
+        BpfProgram bpf = new FilterCompiler().compile(p);
+        byte[] plan = sections(CompiledPolicy.of(POLICY, bpf).bytes()).get(CompiledPolicy.SECTION_PLAN);
+        assertArrayEquals(StaticRun.plan(bpf, LaunchPlan.PARENT_RUNNER, null).serializeWithoutExec(), plan);
+    }
+
+    @Test
+    @DisplayName("step sentences are LaunchFailure's, per errno where they differ, with their exit codes")
+    void stepMessages() {
+        Map<String, String> m = messages(sections(compile(POLICY).bytes()).get(CompiledPolicy.SECTION_MESSAGES));
+        for (StepKind step : StepKind.values()) {
+            for (int errno : new int[] {Errno.ENOENT, Errno.EACCES, Errno.ENOEXEC, Errno.EINVAL, Errno.EPERM, 77}) {
+                String t = m.getOrDefault(CompiledPolicy.MSG_STEP_FAILED + "/" + step.number() + "/" + errno,
+                        m.get(CompiledPolicy.MSG_STEP_FAILED + "/" + step.number() + "/-1"));
+                assertNotNull(t, step + " " + errno);
+                String reason = Errno.describe(errno);
+                assertEquals(LaunchFailure.exitCode(step, errno) + "\n"
+                        + LaunchFailure.message(step, errno, "/bin/x", reason), fill(t, "/bin/x", reason));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("syscall names and the wording for unnamed numbers are SeccompLog's")
+    void names() {
+        Map<Integer, byte[]> s = sections(compile(POLICY).bytes());
+        ByteBuffer b = ByteBuffer.wrap(s.get(CompiledPolicy.SECTION_NAMES)).order(ByteOrder.LITTLE_ENDIAN);
+        Map<String, String> names = new HashMap<>();
+        while (b.hasRemaining()) {
+            int arch = b.getInt();
+            int nr = b.getInt();
+            byte[] t = new byte[b.getInt()];
+            b.get(t);
+            names.put(Integer.toHexString(arch) + "/" + nr, new String(t, StandardCharsets.UTF_8));
+        }
+        String x86 = Integer.toHexString(Arch.X86_64.auditArch());
+        assertEquals("mkdir", names.get(x86 + "/83"));
+        assertEquals("mkdir (i386)", names.get(Integer.toHexString(Arch.I386.auditArch()) + "/39"));
+        assertEquals("getpid (x32)", names.get(x86 + "/" + (39 | Arch.X32_SYSCALL_BIT)));
+        assertEquals(SeccompLog.describe(Arch.X86_64.auditArch(), 83), names.get(x86 + "/83"));
+        Map<String, String> m = messages(s.get(CompiledPolicy.SECTION_MESSAGES));
+        String unnamed = m.get(CompiledPolicy.MSG_SYSCALL_UNKNOWN + "/" + Arch.X86_64.auditArch() + "/0");
+        assertEquals("0\n" + SeccompLog.describe(Arch.X86_64.auditArch(), 5000),
+                unnamed.replace(CompiledPolicy.MSG_ARG + "n", "5000"));
+        String x32 = m.get(CompiledPolicy.MSG_SYSCALL_UNKNOWN + "/" + Arch.X86_64.auditArch() + "/"
+                + Arch.X32_SYSCALL_BIT);
+        assertEquals("0\n" + SeccompLog.describe(Arch.X86_64.auditArch(), 5000 | Arch.X32_SYSCALL_BIT),
+                x32.replace(CompiledPolicy.MSG_ARG + "n", "5000"));
+    }
+
+    private static String header() throws IOException {
+        return Files.readString(Probes.root().resolve("native/src/compiled.h"));
+    }
+
+    private static String define(String h, String name) {
+        Matcher m = Pattern.compile("#define " + name + "\\s+(\\S+)").matcher(h);
+        if (!m.find()) {
+            throw new AssertionError(name + " not in compiled.h");
+        }
+        return m.group(1);
+    }
+
+    private static int enumValue(String h, String name) {
+        Matcher m = Pattern.compile("\\b" + name + "\\s*=\\s*(\\d+),").matcher(h);
+        if (!m.find()) {
+            throw new AssertionError(name + " not in compiled.h");
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    @DisplayName("the constants agree with compiled.h and plan.h")
+    void constants() throws IOException {
+        String h = header();
+        assertEquals(CompiledPolicy.MAGIC, Integer.parseUnsignedInt(define(h, "COMPILED_MAGIC").replace("u", "")
+                .substring(2), 16));
+        assertEquals(CompiledPolicy.VERSION, Integer.parseInt(define(h, "COMPILED_VERSION")));
+        Matcher max = Pattern.compile("#define COMPILED_MAX\\s+\\(1u << (\\d+)\\)").matcher(h);
+        assertTrue(max.find(), "COMPILED_MAX");
+        assertEquals(CompiledPolicy.MAX, 1 << Integer.parseInt(max.group(1)));
+        assertTrue(h.contains("#define COMPILED_KEY_TEXT \"" + CompiledPolicy.KEY_TEXT.replace("\n", "\\n") + "\"\n"),
+                "COMPILED_KEY_TEXT");
+        assertEquals(CompiledPolicy.FNV_OFFSET, Long.parseUnsignedLong(define(h, "FNV_OFFSET").replace("ull", "")
+                .substring(2), 16));
+        assertEquals(CompiledPolicy.FNV_PRIME, Long.parseUnsignedLong(define(h, "FNV_PRIME").replace("ull", "")
+                .substring(2), 16));
+        assertEquals(CompiledPolicy.SECTION_PLAN, enumValue(h, "SECTION_PLAN"));
+        assertEquals(CompiledPolicy.SECTION_LIBSECCOMP, enumValue(h, "SECTION_LIBSECCOMP"));
+        assertEquals(CompiledPolicy.SECTION_MESSAGES, enumValue(h, "SECTION_MESSAGES"));
+        assertEquals(CompiledPolicy.SECTION_NAMES, enumValue(h, "SECTION_NAMES"));
+        assertEquals(CompiledPolicy.MSG_STEP_FAILED, enumValue(h, "MSG_STEP_FAILED"));
+        assertEquals(CompiledPolicy.MSG_NOT_IN_PATH, enumValue(h, "MSG_NOT_IN_PATH"));
+        assertEquals(CompiledPolicy.MSG_VIOLATION, enumValue(h, "MSG_VIOLATION"));
+        assertEquals(CompiledPolicy.MSG_VIOLATION_UNNAMED, enumValue(h, "MSG_VIOLATION_UNNAMED"));
+        assertEquals(CompiledPolicy.MSG_SYSCALL_UNKNOWN, enumValue(h, "MSG_SYSCALL_UNKNOWN"));
+        assertEquals("'\\00" + (int) CompiledPolicy.MSG_ARG + "'", define(h, "MSG_ARG"));
+        String plan = Files.readString(Probes.root().resolve("native/src/plan.h"));
+        assertEquals(LaunchPlan.PARENT_RUNNER, Integer.parseInt(define(plan, "PLAN_PARENT_RUNNER").replace("u", "")));
+    }
+}
