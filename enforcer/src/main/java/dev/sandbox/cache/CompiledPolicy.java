@@ -20,8 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -56,8 +54,8 @@ public final class CompiledPolicy {
     static final long FNV_OFFSET = 0xcbf29ce484222325L;
     static final long FNV_PRIME = 0x100000001b3L;
 
-    /** Errno values the step sentences are rendered for; Linux's highest is 133 (EHWPOISON). */
-    static final int ERRNO_SCAN = 256;
+    /** Errno values the step sentences are rendered for: Linux's highest is 133 (EHWPOISON). */
+    static final int ERRNO_SCAN = 134;
 
     private final byte[] key;
     private final byte[] bytes;
@@ -73,9 +71,10 @@ public final class CompiledPolicy {
     public static CompiledPolicy of(byte[] policyBytes, BpfProgram bpf) {
         byte[] key = key(policyBytes);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        section(body, SECTION_PLAN, StaticRun.plan(bpf, LaunchPlan.PARENT_RUNNER, null).serializeWithoutExec());
+        LaunchPlan plan = StaticRun.plan(bpf, LaunchPlan.PARENT_RUNNER, null);
+        section(body, SECTION_PLAN, plan.serializeWithoutExec());
         section(body, SECTION_LIBSECCOMP, libseccomp());
-        section(body, SECTION_MESSAGES, messages());
+        section(body, SECTION_MESSAGES, messages(plan));
         section(body, SECTION_NAMES, names());
         byte[] b = body.toByteArray();
         ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + b.length + 8).order(ByteOrder.LITTLE_ENDIAN);
@@ -145,13 +144,7 @@ public final class CompiledPolicy {
     }
 
     static byte[] sha256(byte[] data, int length) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(data, 0, length);
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.digest(data, length);
     }
 
     private static void section(ByteArrayOutputStream body, int type, byte[] payload) {
@@ -191,12 +184,19 @@ public final class CompiledPolicy {
         return MSG_ARG + String.valueOf(letter);
     }
 
-    /** The sentences of a static run, from the code that says them, with placeholders where values go. */
-    private static byte[] messages() {
+    /**
+     * The sentences of a static run, from the code that says them, with placeholders where values go: for every step
+     * the plan has, for reading the plan, and for the exec step sandbox-run appends.
+     */
+    private static byte[] messages(LaunchPlan plan) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         String program = arg('p');
         String reason = arg('e');
-        for (StepKind step : StepKind.values()) {
+        java.util.Set<StepKind> steps = java.util.EnumSet.of(StepKind.STEP_READ_PLAN, StepKind.STEP_EXEC);
+        for (int i = 0; plan.kindAt(i) != null; i++) {
+            steps.add(plan.kindAt(i));
+        }
+        for (StepKind step : steps) {
             // One record per (sentence, exit code) that differs from the step's most common one.
             Map<String, Integer> count = new HashMap<>();
             Map<Integer, String> byErrno = new LinkedHashMap<>();
