@@ -17,6 +17,10 @@
  * so a new build, another kernel or a changed policy file never finds an old entry. The libseccomp that compiled
  * the filter is checked separately (SECTION_LIBSECCOMP: the file must still be the same one).
  *
+ * A policy's entry has SECTION_PLAN, SECTION_LIBSECCOMP and SECTION_MESSAGES. The syscall names of the violation
+ * report do not depend on the policy and take long to list, so they have an entry of their own, shared by every
+ * policy of a build, with SECTION_LIBSECCOMP and SECTION_NAMES, keyed by  COMPILED_NAMES_KEY_TEXT "build " BUILD_ID "\n".
+ *
  * Nothing in an entry is policy logic: a plan to execute, sentences to print, syscall names to look up.
  */
 #ifndef SANDBOX_COMPILED_H
@@ -26,6 +30,7 @@
 #define COMPILED_VERSION 1
 #define COMPILED_MAX     (1u << 22)
 #define COMPILED_KEY_TEXT "sandbox compiled policy\n"
+#define COMPILED_NAMES_KEY_TEXT "sandbox syscall names\n"
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME  0x100000001b3ull
 

@@ -222,12 +222,19 @@ struct entry {
     struct bytes plan, libseccomp, messages, names;
 };
 
-/*
- * The cache directory is ours alone (owned by us, no access for others, not a symlink), and so is the entry;
- * then the entry must say what we expect (magic, version, key, checksum, every length). Anything else: -1, and
- * the JVM path compiles the policy again and replaces the entry.
- */
-static int load_entry(const unsigned char key[32], struct bytes *file, struct entry *e)
+/* The key of the names entry: this build. */
+static void names_key(unsigned char key[32])
+{
+    struct sha256 s;
+    sha256_init(&s);
+    const char *parts[] = { COMPILED_NAMES_KEY_TEXT, "build ", SANDBOX_BUILD_ID, "\n" };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        sha256_update(&s, parts[i], strlen(parts[i]));
+    sha256_final(&s, key);
+}
+
+/* The cache directory, when it is ours alone: owned by us, no access for others, not a symlink. */
+static int open_cache(void)
 {
     struct text dir;
     const char *xdg = getenv("XDG_CACHE_HOME");
@@ -249,10 +256,20 @@ static int load_entry(const unsigned char key[32], struct bytes *file, struct en
         close(dfd);
         return -1;
     }
+    return dfd;
+}
+
+/*
+ * The entry for key must be ours alone too, and say what we expect: magic, version, key, checksum, every length,
+ * and the libseccomp that made it must still be the same file. Anything else: -1, and the JVM path compiles the
+ * policy again and replaces the entry.
+ */
+static int load_entry(int dfd, const unsigned char key[32], struct bytes *file, struct entry *e)
+{
+    struct stat st;
     char name[65];
     hex(key, 32, name);
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    close(dfd);
     if (read_file(fd, COMPILED_MAX, file, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022) != 0
         || file->len < HEADER_SIZE + 8)
         return -1;
@@ -288,8 +305,7 @@ static int load_entry(const unsigned char key[32], struct bytes *file, struct en
         }
         off += len;
     }
-    if (off != end || e->plan.p == NULL || e->messages.p == NULL || e->names.p == NULL
-        || e->libseccomp.len < 33 || e->libseccomp.p[e->libseccomp.len - 1] != '\0')
+    if (off != end || e->libseccomp.len < 33 || e->libseccomp.p[e->libseccomp.len - 1] != '\0')
         return -1;
 
     /* The filter is what this libseccomp made of the policy: an upgraded library compiles it again. */
@@ -640,11 +656,17 @@ int main(int argc, char **argv)
     if (resolve_policy(policy_arg, home, &policy_path) != 0 || !regular_file(policy_path.s)
         || read_file(open(policy_path.s, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY), POLICY_MAX, &policy, &st) != 0)
         jvm();
-    unsigned char key[32];
+    unsigned char key[32], nkey[32];
     cache_key(&policy, key);
-    struct entry e;
-    if (load_entry(key, &file, &e) != 0)
+    names_key(nkey);
+    struct entry e, names;
+    struct bytes names_file;
+    int dfd = open_cache();
+    if (dfd < 0 || load_entry(dfd, key, &file, &e) != 0 || e.plan.p == NULL || e.messages.p == NULL
+        || load_entry(dfd, nkey, &names_file, &names) != 0 || names.names.p == NULL)
         jvm();
+    close(dfd);
+    e.names = names.names;
     /* How messages name the policy: as given when it is a path, else the file the search found. */
     const char *display = strchr(policy_arg, '/') != NULL || (strlen(policy_arg) >= 5
         && strcmp(policy_arg + strlen(policy_arg) - 5, ".json") == 0) ? policy_arg : policy_path.s;

@@ -41,6 +41,7 @@ public final class CompiledPolicy {
     static final int HEADER_SIZE = 44;
     static final int MAX = 1 << 22;
     static final String KEY_TEXT = "sandbox compiled policy\n";
+    static final String NAMES_KEY_TEXT = "sandbox syscall names\n";
     static final int SECTION_PLAN = 1;
     static final int SECTION_LIBSECCOMP = 2;
     static final int SECTION_MESSAGES = 3;
@@ -69,18 +70,61 @@ public final class CompiledPolicy {
 
     /** @param policyBytes the policy file exactly as it was parsed, so the key names what was compiled */
     public static CompiledPolicy of(byte[] policyBytes, BpfProgram bpf) {
-        byte[] key = key(policyBytes);
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
         LaunchPlan plan = StaticRun.plan(bpf, LaunchPlan.PARENT_RUNNER, null);
-        section(body, SECTION_PLAN, plan.serializeWithoutExec());
-        section(body, SECTION_LIBSECCOMP, libseccomp());
-        section(body, SECTION_MESSAGES, messages(plan));
-        section(body, SECTION_NAMES, names());
+        return entry(key(policyBytes), bpf.instructions(), SECTION_PLAN, plan.serializeWithoutExec(),
+                SECTION_LIBSECCOMP, libseccomp(), SECTION_MESSAGES, messages(plan));
+    }
+
+    /**
+     * The syscall names of the violation report: one entry per build and libseccomp, shared by every policy (they
+     * take thousands of libseccomp calls to list, too many for each new policy's first run).
+     */
+    public static CompiledPolicy names() {
+        return entry(namesKey(), 0, SECTION_LIBSECCOMP, libseccomp(), SECTION_NAMES, nameTable());
+    }
+
+    /** SHA-256 of compiled.h's key text for the names entry: this build. */
+    static byte[] namesKey() {
+        byte[] t = (NAMES_KEY_TEXT + "build " + buildId() + "\n").getBytes(StandardCharsets.UTF_8);
+        return sha256(t, t.length);
+    }
+
+    /** Whether {@code bytes} are the whole names entry of this build, made with the libseccomp loaded now. */
+    static boolean currentNames(byte[] bytes) {
+        byte[] key = namesKey();
+        if (bytes == null || bytes.length < HEADER_SIZE + 8) {
+            return false;
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int bodyLen = b.getInt(40);
+        if (b.getInt(0) != MAGIC || b.getShort(4) != VERSION || bodyLen != bytes.length - HEADER_SIZE - 8
+                || !java.util.Arrays.equals(bytes, 8, 40, key, 0, 32)
+                || b.getLong(bytes.length - 8) != fnv1a(bytes, bytes.length - 8)) {
+            return false;
+        }
+        byte[] lib = libseccomp();
+        for (int i = 0, off = HEADER_SIZE, n = b.getShort(6); i < n && off + 8 <= HEADER_SIZE + bodyLen; i++) {
+            int len = b.getInt(off + 4);
+            if (b.getShort(off) == SECTION_LIBSECCOMP) {
+                return len == lib.length && java.util.Arrays.equals(bytes, off + 8, off + 8 + len, lib, 0, len);
+            }
+            off += 8 + len;
+        }
+        return false;
+    }
+
+    /** Header, sections as (type, payload) pairs, checksum. */
+    private static CompiledPolicy entry(byte[] key, int instructions, Object... sections) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i < sections.length; i += 2) {
+            section(body, (Integer) sections[i], (byte[]) sections[i + 1]);
+        }
         byte[] b = body.toByteArray();
         ByteBuffer out = ByteBuffer.allocate(HEADER_SIZE + b.length + 8).order(ByteOrder.LITTLE_ENDIAN);
-        out.putInt(MAGIC).putShort((short) VERSION).putShort((short) 4).put(key).putInt(b.length).put(b);
+        out.putInt(MAGIC).putShort((short) VERSION).putShort((short) (sections.length / 2)).put(key).putInt(b.length)
+                .put(b);
         out.putLong(fnv1a(out.array(), HEADER_SIZE + b.length));
-        return new CompiledPolicy(key, out.array(), bpf.instructions());
+        return new CompiledPolicy(key, out.array(), instructions);
     }
 
     /** The file name: the key in hex. */
@@ -206,13 +250,18 @@ public final class CompiledPolicy {
                 byErrno.put(errno, t);
                 count.merge(t, 1, Integer::sum);
             }
-            String common = count.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-            message(out, MSG_STEP_FAILED, step.number(), -1, common);
-            byErrno.forEach((errno, t) -> {
-                if (!t.equals(common)) {
-                    message(out, MSG_STEP_FAILED, step.number(), errno, t);
+            String common = null;
+            for (Map.Entry<String, Integer> e : count.entrySet()) {
+                if (common == null || e.getValue() > count.get(common)) {
+                    common = e.getKey();
                 }
-            });
+            }
+            message(out, MSG_STEP_FAILED, step.number(), -1, common);
+            for (Map.Entry<Integer, String> e : byErrno.entrySet()) {
+                if (!e.getValue().equals(common)) {
+                    message(out, MSG_STEP_FAILED, step.number(), e.getKey(), e.getValue());
+                }
+            }
         }
         message(out, MSG_NOT_IN_PATH, 0, -1, ExitCodes.NOT_FOUND + "\n" + ProgramPath.notInPath(program));
         message(out, MSG_VIOLATION, 0, -1, "0\n" + StaticRun.violation(program, arg('s'), arg('f')));
@@ -243,7 +292,7 @@ public final class CompiledPolicy {
     }
 
     /** Every syscall libseccomp names, keyed as the kernel's audit record reports it (x32: x86_64 + the x32 bit). */
-    private static byte[] names() {
+    private static byte[] nameTable() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Arch arch : Arch.values()) {
             int audit = arch == Arch.X32 ? Arch.X86_64.auditArch() : arch.auditArch();

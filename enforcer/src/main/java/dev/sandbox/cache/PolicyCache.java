@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
@@ -24,6 +25,8 @@ import java.util.Set;
 public final class PolicyCache {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_RW = PosixFilePermissions.fromString("rw-------");
+
+    private static final java.util.concurrent.atomic.AtomicLong TEMP_COUNTER = new java.util.concurrent.atomic.AtomicLong();
 
     private final Path dir;
 
@@ -56,12 +59,27 @@ public final class PolicyCache {
      */
     public Path store(CompiledPolicy entry) throws IOException {
         ensureDirectory();
-        Path file = dir.resolve(entry.name());
-        byte[] bytes = entry.bytes();
+        Path file = write(entry.name(), entry.bytes());
+        Path names = dir.resolve(HexFormat.of().formatHex(CompiledPolicy.namesKey()));
+        if (!CompiledPolicy.currentNames(ours(names) ? Files.readAllBytes(names) : null)) {
+            CompiledPolicy table = CompiledPolicy.names();
+            write(table.name(), table.bytes());
+        }
+        return file;
+    }
+
+    /** The file {@code name} with {@code bytes} in it, written unless it already holds them. */
+    private Path write(String name, byte[] bytes) throws IOException {
+        Path file = dir.resolve(name);
         if (current(file, bytes)) {
             return file;
         }
-        Path tmp = Files.createTempFile(dir, ".tmp-", "", PosixFilePermissions.asFileAttribute(OWNER_RW));
+        // Not Files.createTempFile: its SecureRandom initialises the JCA providers (tens of ms of a start-up). The
+        // name only has to be unique among writers of this directory, which are all this user's processes.
+        Path tmp = dir.resolve(".tmp-" + LibC.getpid() + "-" + TEMP_COUNTER.incrementAndGet()
+                + "-" + name);
+        Files.deleteIfExists(tmp); // left by a process of the same pid that died before its rename
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_RW));
         try {
             Files.write(tmp, bytes);
             try {
@@ -77,13 +95,15 @@ public final class PolicyCache {
 
     /** Whether {@code file} already holds {@code bytes} and is ours alone. */
     private static boolean current(Path file, byte[] bytes) throws IOException {
+        return ours(file) && Files.size(file) == bytes.length && Arrays.equals(Files.readAllBytes(file), bytes);
+    }
+
+    /** A regular file of ours that nobody else may write, as sandbox-run requires. */
+    private static boolean ours(Path file) throws IOException {
         try {
-            Map<String, Object> a = Files.readAttributes(file, "unix:uid,mode,size", LinkOption.NOFOLLOW_LINKS);
-            if ((Integer) a.get("uid") != LibC.geteuid() || ((Integer) a.get("mode") & 0022) != 0
-                    || (Long) a.get("size") != bytes.length || Files.isSymbolicLink(file)) {
-                return false;
-            }
-            return Arrays.equals(Files.readAllBytes(file), bytes);
+            Map<String, Object> a = Files.readAttributes(file, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) a.get("mode");
+            return (Integer) a.get("uid") == LibC.geteuid() && (mode & 0022) == 0 && (mode & 0170000) == 0100000;
         } catch (NoSuchFileException e) {
             return false;
         }

@@ -25,6 +25,17 @@ public record Action(Kind kind, int errno) {
         return new Action(Kind.ERRNO, errno);
     }
 
+    // Written out, not generated: see SyscallRef.equals.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Action a && kind == a.kind && errno == a.errno;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * kind.hashCode() + errno;
+    }
+
     public String describe() {
         return kind == Kind.ERRNO ? "errno " + Errno.name(errno) : kind.label();
     }

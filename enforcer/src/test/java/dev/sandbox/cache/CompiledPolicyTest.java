@@ -136,7 +136,13 @@ class CompiledPolicyTest {
     @DisplayName("syscall names and the wording for unnamed numbers are SeccompLog's")
     void names() {
         Map<Integer, byte[]> s = sections(compile(POLICY).bytes());
-        ByteBuffer b = ByteBuffer.wrap(s.get(CompiledPolicy.SECTION_NAMES)).order(ByteOrder.LITTLE_ENDIAN);
+        Map<Integer, byte[]> table = sections(CompiledPolicy.names().bytes());
+        assertEquals(java.util.Set.of(CompiledPolicy.SECTION_LIBSECCOMP, CompiledPolicy.SECTION_NAMES), table.keySet());
+        assertArrayEquals(s.get(CompiledPolicy.SECTION_LIBSECCOMP), table.get(CompiledPolicy.SECTION_LIBSECCOMP));
+        assertTrue(CompiledPolicy.currentNames(CompiledPolicy.names().bytes()));
+        assertFalse(CompiledPolicy.currentNames(CompiledPolicy.of(POLICY, new FilterCompiler().compile(
+                new PolicyLoader(w -> { }).parse(POLICY, "p.json"))).bytes()), "a policy entry is not the names");
+        ByteBuffer b = ByteBuffer.wrap(table.get(CompiledPolicy.SECTION_NAMES)).order(ByteOrder.LITTLE_ENDIAN);
         Map<String, String> names = new HashMap<>();
         while (b.hasRemaining()) {
             int arch = b.getInt();
@@ -192,6 +198,8 @@ class CompiledPolicyTest {
         assertEquals(CompiledPolicy.MAX, 1 << Integer.parseInt(max.group(1)));
         assertTrue(h.contains("#define COMPILED_KEY_TEXT \"" + CompiledPolicy.KEY_TEXT.replace("\n", "\\n") + "\"\n"),
                 "COMPILED_KEY_TEXT");
+        assertTrue(h.contains("#define COMPILED_NAMES_KEY_TEXT \"" + CompiledPolicy.NAMES_KEY_TEXT.replace("\n", "\\n")
+                + "\"\n"), "COMPILED_NAMES_KEY_TEXT");
         assertEquals(CompiledPolicy.FNV_OFFSET, Long.parseUnsignedLong(define(h, "FNV_OFFSET").replace("ull", "")
                 .substring(2), 16));
         assertEquals(CompiledPolicy.FNV_PRIME, Long.parseUnsignedLong(define(h, "FNV_PRIME").replace("ull", "")

@@ -51,6 +51,9 @@ class PolicyCacheTest {
         assertEquals("rw-------", mode(file));
         assertEquals(e.name(), file.getFileName().toString());
         assertArrayEquals(e.bytes(), Files.readAllBytes(file));
+        Path names = tmp.resolve("xdg/sandbox").resolve(CompiledPolicy.names().name());
+        assertArrayEquals(CompiledPolicy.names().bytes(), Files.readAllBytes(names), "the names entry comes along");
+        assertEquals("rw-------", mode(names));
     }
 
     @Test

@@ -57,12 +57,31 @@ class CacheLiveTest {
         return FrontRun.run(script, env, null, "--policy", policy, "--exec", Probes.path("mkdir"), dir.toString());
     }
 
+    /** The one policy entry (three sections; the shared names entry has two). */
     private Path onlyEntry() throws IOException {
         try (Stream<Path> s = Files.list(entries)) {
-            List<Path> all = s.toList();
+            List<Path> all = new ArrayList<>();
+            for (Path p : s.toList()) {
+                byte[] b = Files.readAllBytes(p);
+                if (b.length < 8 || b[6] != 2) {
+                    all.add(p);
+                }
+            }
             assertEquals(1, all.size(), all::toString);
             return all.get(0);
         }
+    }
+
+    private Path namesEntry() throws IOException {
+        try (Stream<Path> s = Files.list(entries)) {
+            for (Path p : s.toList()) {
+                byte[] b = Files.readAllBytes(p);
+                if (b.length >= 8 && b[6] == 2) {
+                    return p;
+                }
+            }
+        }
+        throw new AssertionError("no names entry in " + entries);
     }
 
     private void assertJvmReached(SandboxRun r) {
@@ -112,6 +131,27 @@ class CacheLiveTest {
             assertArrayEquals(good, Files.readAllBytes(entry), "rebuilt by the JVM path");
             assertRunsNatively(p, "mkdir EPERM\n");
         }
+    }
+
+    @Test
+    @DisplayName("a damaged or missing names entry is ignored and rebuilt too")
+    void damagedNames() throws IOException {
+        String p = policy("{\"mode\":\"block\",\"action\":\"errno\",\"syscalls\":[\"mkdir\",\"mkdirat\"]}");
+        mkdir(jvm, p);
+        Path names = namesEntry();
+        byte[] good = Files.readAllBytes(names);
+        byte[] bad = good.clone();
+        bad[bad.length / 2] ^= 1;
+        Files.write(names, bad);
+        assertJvmReached(mkdir(noJvm, p));
+        mkdir(jvm, p);
+        assertArrayEquals(good, Files.readAllBytes(names));
+        assertRunsNatively(p, "mkdir EPERM\n");
+        Files.delete(names);
+        assertJvmReached(mkdir(noJvm, p));
+        mkdir(jvm, p);
+        assertArrayEquals(good, Files.readAllBytes(names));
+        assertRunsNatively(p, "mkdir EPERM\n");
     }
 
     @Test
@@ -170,6 +210,7 @@ class CacheLiveTest {
         Files.setPosixFilePermissions(entries, PosixFilePermissions.fromString("rwxrwxrwx"));
         assertJvmReached(mkdir(noJvm, p));
         Files.delete(onlyEntry());
+        Files.delete(namesEntry());
         assertEquals("mkdir EPERM\n", mkdir(jvm, p).out(), "the program still runs, on the JVM path");
         try (Stream<Path> s = Files.list(entries)) {
             assertEquals(0, s.count(), "nothing written into a directory open to others");
@@ -193,6 +234,7 @@ class CacheLiveTest {
             chown("65534", entries);
             assertJvmReached(mkdir(noJvm, p));
             Files.delete(onlyEntry());
+            Files.delete(namesEntry());
             assertEquals("mkdir EPERM\n", mkdir(jvm, p).out());
             try (Stream<Path> s = Files.list(entries)) {
                 assertEquals(0, s.count());
@@ -210,7 +252,7 @@ class CacheLiveTest {
             assertJvmReached(mkdir(noJvm, p));
             mkdir(jvm, p);
             try (Stream<Path> s = Files.list(moved)) {
-                assertEquals(1, s.count(), "nothing written through the symlink");
+                assertEquals(2, s.count(), "nothing written through the symlink");
             }
         }
     }
