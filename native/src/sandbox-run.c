@@ -685,8 +685,10 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &forwarded, &saved);
     pid_t self = getpid();
     pid_t pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
+        sigprocmask(SIG_SETMASK, &saved, NULL); /* the JVM must not start with these blocked */
         jvm();
+    }
     if (pid == 0) {
         default_signals();
         if (errpipe[1] != ERROR_FD && dup3(errpipe[1], ERROR_FD, O_CLOEXEC) < 0)
