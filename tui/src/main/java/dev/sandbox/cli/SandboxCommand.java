@@ -125,14 +125,29 @@ final class SandboxCommand implements Callable<Integer> {
      * can then start without a JVM (native/src/sandbox-run.c).
      */
     static int enforce(String policyArg, List<String> command, PrintStream err, boolean verbose) {
-        Consumer<String> say = line -> err.println("sandbox: " + line);
-        Consumer<String> verboseSink = verbose ? say : line -> { };
+        Consumer<String> say = sayTo(err);
+        Consumer<String> verboseSink = verbose ? say : QUIET;
         Loaded loaded = load(policyArg, say);
-        StaticRun run = new StaticRun(Launcher.installed(), verboseSink, say);
+        return cacheCompiled(new StaticRun(Launcher.installed(), verboseSink, say), loaded, verboseSink)
+                .run(loaded.policy(), command);
+    }
+
+    // The lambdas of a static run are made here once, for enforce and for verify alike: a lambda's first use costs
+    // a bootstrap unless the AppCDS archive holds it, and the archive is trained on a learning run that verifies.
+
+    /** Lines for a person: "sandbox: ..." on err. */
+    static Consumer<String> sayTo(PrintStream err) {
+        return line -> err.println("sandbox: " + line);
+    }
+
+    static final Consumer<String> QUIET = line -> { };
+
+    /** Has {@code run} leave what it compiles in the cache, when the policy came from a file the cache can key. */
+    static StaticRun cacheCompiled(StaticRun run, Loaded loaded, Consumer<String> verbose) {
         if (loaded.bytes() != null) {
-            run.onCompiled((p, bpf) -> cache(loaded.bytes(), bpf, verboseSink));
+            run.onCompiled((p, bpf) -> cache(loaded.bytes(), bpf, verbose));
         }
-        return run.run(loaded.policy(), command);
+        return run;
     }
 
     /** A policy and the bytes it was parsed from (null when the file is not one the cache can key). */

@@ -38,7 +38,7 @@ final class Verifier {
     }
 
     Report verify(String policyArg) {
-        SandboxCommand.Loaded loaded = SandboxCommand.load(policyArg, policyArg, w -> err.println("sandbox: " + w));
+        SandboxCommand.Loaded loaded = SandboxCommand.load(policyArg, policyArg, SandboxCommand.sayTo(err));
         Policy policy = loaded.policy();
         JsonObject meta = policy.metadata();
         if (!meta.has("program") || !meta.has("outcome")) {
@@ -57,10 +57,8 @@ final class Verifier {
         JsonObject expected = meta.getAsJsonObject("outcome");
         OutputStream discard = OutputStream.nullOutputStream();
         // A verified policy is about to be enforced: leave it compiled in the cache for sandbox-run.
-        StaticRun run = new StaticRun(Launcher.installed(), line -> { }, line -> { });
-        if (loaded.bytes() != null) {
-            run.onCompiled((p, bpf) -> SandboxCommand.cache(loaded.bytes(), bpf, line -> { }));
-        }
+        StaticRun run = SandboxCommand.cacheCompiled(new StaticRun(Launcher.installed(), SandboxCommand.QUIET,
+                SandboxCommand.QUIET), loaded, SandboxCommand.QUIET);
         StaticRun.Outcome got = run.execute(policy, command, cwd, discard, discard);
 
         List<String> differences = new ArrayList<>();
