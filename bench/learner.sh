@@ -5,7 +5,7 @@
 #   bench/learner.sh [PAIRS] [full|fast|all]     (default 3 pairs, all)
 #
 # Each line is ../shared/bench/pairbench.sh output cut to: label, pairs, A median s, B median s, A/B wall ratio
-# median, min, max. The sandbox pins itself (tracer and tracees on the CPU it starts on) unless --no-pin.
+# median, min, max. The sandbox runs unpinned by default; the "full-pinned" rows add --pin.
 # ls -laR runs on /usr/share/doc, not /usr/share: strace -f needs tens of seconds per run on the latter here.
 source "$(dirname "$0")/common.sh"
 pairs=${1:-3}
@@ -40,7 +40,7 @@ if [ "$which" != fast ]; then
         IFS='|' read -r name cmd <<< "$w"
         row "$name:full/bare" "$full $cmd" "$cmd"
         row "$name:full/strace-f" "$full $cmd" "$strace $cmd"
-        row "$name:full-unpinned/strace-f" "$root/sandbox --trace-block-dynamic --on-unknown allow --full --no-pin --exec $cmd" "$strace $cmd"
+        row "$name:full-pinned/strace-f-pinned" "$root/sandbox --trace-block-dynamic --on-unknown allow --full --pin --exec $cmd" "taskset -c 0 $strace $cmd"
         row "$name:full/strace-f-pinned" "$full $cmd" "taskset -c 0 $strace $cmd"
         row "$name:full/minitrace" "$full $cmd" "$out/minitrace $cmd"
         row "$name:full/minitrace-pinned" "$full $cmd" "taskset -c 0 $out/minitrace $cmd"

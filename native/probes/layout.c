@@ -9,16 +9,24 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/user.h>
 #include <sys/ptrace.h> /* glibc >= 2.34 names the kernel struct __ptrace_syscall_info */
 #include <sys/wait.h>
 #include <poll.h>
 #include <termios.h>
+#include <sys/ioctl.h>
+
+#include "plan.h"
 
 #define SHOW(name, value) printf("%s %lld\n", name, (long long)(value))
 
 int main(void)
 {
     SHOW("sizeof_posix_spawn_file_actions_t", sizeof(posix_spawn_file_actions_t));
+    SHOW("sizeof_notify_record", sizeof(struct notify_record));
+    SHOW("O_PATH", O_PATH);
+    SHOW("O_DIRECTORY", O_DIRECTORY);
     SHOW("sizeof_posix_spawnattr_t", sizeof(posix_spawnattr_t));
     SHOW("sizeof_sigset_t", sizeof(sigset_t));
     SHOW("sizeof_termios", sizeof(struct termios));
@@ -26,6 +34,16 @@ int main(void)
     SHOW("offsetof_termios_c_cc", offsetof(struct termios, c_cc));
     SHOW("ICANON", ICANON);
     SHOW("ECHO", ECHO);
+    SHOW("ISIG", ISIG);
+    SHOW("IEXTEN", IEXTEN);
+    SHOW("TIOCGWINSZ", TIOCGWINSZ);
+    SHOW("TIOCSWINSZ", TIOCSWINSZ);
+    SHOW("SIG_BLOCK", SIG_BLOCK);
+    SHOW("SIG_SETMASK", SIG_SETMASK);
+    SHOW("SIGQUIT", SIGQUIT);
+    SHOW("SIGTTIN", SIGTTIN);
+    SHOW("SIGTTOU", SIGTTOU);
+    SHOW("SIGWINCH", SIGWINCH);
     SHOW("VTIME", VTIME);
     SHOW("VMIN", VMIN);
     SHOW("TCSANOW", TCSANOW);
@@ -79,7 +97,10 @@ int main(void)
     SHOW("offsetof_ptrace_syscall_info_seccomp_nr", offsetof(struct __ptrace_syscall_info, seccomp.nr));
     SHOW("offsetof_ptrace_syscall_info_seccomp_args", offsetof(struct __ptrace_syscall_info, seccomp.args));
     SHOW("offsetof_ptrace_syscall_info_seccomp_ret_data", offsetof(struct __ptrace_syscall_info, seccomp.ret_data));
-    SHOW("ORIG_RAX_OFFSET", 8 * 15); /* offsetof(struct user_regs_struct, orig_rax) */
-    SHOW("RAX_OFFSET", 8 * 10);      /* offsetof(struct user_regs_struct, rax) */
+    SHOW("ORIG_RAX_OFFSET", offsetof(struct user_regs_struct, orig_rax));
+    SHOW("RAX_OFFSET", offsetof(struct user_regs_struct, rax));
+    SHOW("RDI_OFFSET", offsetof(struct user_regs_struct, rdi));
+    SHOW("RBX_OFFSET", offsetof(struct user_regs_struct, rbx));
+    SHOW("PR_SET_DUMPABLE", PR_SET_DUMPABLE);
     return 0;
 }

@@ -17,7 +17,10 @@
  * so a new build, another kernel or a changed policy file never finds an old entry. The libseccomp that compiled
  * the filter is checked separately (SECTION_LIBSECCOMP: the file must still be the same one).
  *
- * A policy's entry has SECTION_PLAN, SECTION_LIBSECCOMP and SECTION_MESSAGES. The syscall names of the violation
+ * A policy's entry has SECTION_PLAN, SECTION_LIBSECCOMP and SECTION_MESSAGES, and SECTION_SUPERVISOR when its plan
+ * sends kill verdicts to a supervisor (STEP_SECCOMP_NOTIFY): the runner then gives the executor the write end of a
+ * pipe at that fd and reads the supervisor's records (plan.h, struct notify_record) while it waits, as the JVM path
+ * does. The program's stdio is the runner's own on both paths: nothing in an entry says otherwise. The syscall names of the violation
  * report do not depend on the policy and take long to list, so they have an entry of their own, shared by every
  * policy of a build, with SECTION_LIBSECCOMP and SECTION_NAMES, keyed by  COMPILED_NAMES_KEY_TEXT "build " BUILD_ID "\n".
  *
@@ -27,7 +30,7 @@
 #define SANDBOX_COMPILED_H
 
 #define COMPILED_MAGIC   0x43584253u /* "SBXC" */
-#define COMPILED_VERSION 1
+#define COMPILED_VERSION 2
 #define COMPILED_MAX     (1u << 22)
 #define COMPILED_KEY_TEXT "sandbox compiled policy\n"
 #define COMPILED_NAMES_KEY_TEXT "sandbox syscall names\n"
@@ -39,16 +42,20 @@ enum compiled_section {
     SECTION_LIBSECCOMP = 2, /* u64 st_dev; u64 st_ino; i64 st_size; i64 mtime in ns; path NUL */
     SECTION_MESSAGES   = 3, /* records { u32 id; u32 step; i32 err; u32 exit; u32 len; text[len] } */
     SECTION_NAMES      = 4, /* records { u32 audit_arch; u32 nr; u32 len; text[len] }: the syscall as reported */
+    SECTION_SUPERVISOR = 5, /* u32: the executor's fd for the supervisor's report pipe (REPORT_FD) */
 };
 
 /* Sentences, with MSG_ARG followed by a letter where a value goes: p program, e strerror, s syscall, f policy,
- * n number, a arch in hex. */
+ * n number, a arch in hex, t a violator's pid, i its thread, x its executable. */
 enum message_id {
     MSG_STEP_FAILED       = 1, /* step, err (-1: any other errno), exit: a launch step that failed */
     MSG_NOT_IN_PATH       = 2, /* exit: the program is nowhere in PATH */
-    MSG_VIOLATION         = 3, /* the program was killed by the filter, and the kernel log named the syscall */
-    MSG_VIOLATION_UNNAMED = 4, /* the same when the kernel log said nothing */
+    MSG_VIOLATION         = 3, /* step = SIGSYS or SIGKILL: a policy kill of the program, the syscall named */
+    MSG_VIOLATION_UNNAMED = 4, /* the same when neither the supervisor nor the kernel log named it */
     MSG_SYSCALL_UNKNOWN   = 5, /* step = audit arch (0: an arch of no name): a number with no name */
+    MSG_ELSEWHERE         = 6, /* step = the record's signal (SIGSYS, SIGKILL, else 0), err = 1 when the thread is
+                                * not the process: a violation the supervisor saw elsewhere in the tree */
+    MSG_MORE              = 7, /* step = 1 for one, 0 for more: the violations not listed */
 };
 #define MSG_ARG '\001'
 

@@ -43,6 +43,8 @@ enum step_kind {
     STEP_EXEC           = 6, /* execve(path, argv, environ); payload: path NUL argv0 NUL argv1 NUL ... */
     STEP_CHDIR          = 7, /* chdir(payload), a NUL-terminated path */
     STEP_SETSID_CTTY    = 8, /* setsid(), then make fd 0 (a terminal) the controlling terminal: TIOCSCTTY */
+    STEP_SECCOMP_NOTIFY = 9, /* like STEP_SECCOMP_FILTER, with a listener handed to a supervisor process that names
+                              * and kills violators; payload: u32 report fd, then struct sock_filter[] */
 };
 
 struct plan_header {
@@ -55,6 +57,26 @@ struct plan_record {
     uint16_t kind;
     uint16_t flags;
     uint32_t len;
+} __attribute__((packed));
+
+/*
+ * The supervisor of STEP_SECCOMP_NOTIFY writes these to the report fd: first one NOTIFY_HELLO (pid = its own, so
+ * the sandbox can reap it), then one NOTIFY_VIOLATION per refused syscall, followed by exe_len bytes of the
+ * violator's /proc/PID/exe.
+ */
+enum notify_kind {
+    NOTIFY_HELLO     = 1,
+    NOTIFY_VIOLATION = 2,
+};
+
+struct notify_record {
+    uint32_t kind;
+    int32_t  pid;     /* the thread that made the call */
+    int32_t  tgid;    /* its process */
+    int32_t  nr;      /* seccomp_data.nr */
+    uint32_t arch;    /* seccomp_data.arch, AUDIT_ARCH_* */
+    int32_t  signal;  /* SIGSYS; SIGKILL when the process catches, blocks or ignores SIGSYS; 0: it was gone */
+    uint32_t exe_len;
 } __attribute__((packed));
 
 struct error_record {

@@ -7,7 +7,11 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -73,6 +77,163 @@ static char **exec_args(unsigned char *payload, uint32_t len, char **path)
         s += strlen(s) + 1;
     }
     return argv;
+}
+
+/*
+ * STEP_SECCOMP_NOTIFY: the filter returns SECCOMP_RET_USER_NOTIF where a policy says "kill", so that a supervisor
+ * learns which process made which call, also for grandchildren and without the kernel log, and then kills it.
+ *
+ * Handing the listener over is the hard part: once seccomp() returns it, this thread is filtered, and a syscall the
+ * policy refuses would wait for an answer nobody can give yet. So a helper thread, started before the filter and
+ * never filtered itself (a filter binds only the thread that installs it), forks the supervisor with CLONE_PARENT
+ * (a child of the sandbox, never of the program) once the listener exists, while this thread waits without a
+ * single syscall; then it may exec. The listener is close-on-exec: the program never holds it.
+ */
+static int listener;      /* 0 while seccomp() runs; then the fd, or -errno */
+static int handed;        /* 0 until the helper is done; then 1, or -errno */
+static int report_fd;
+
+static uint64_t status_mask(const char *status, const char *key)
+{
+    const char *p = strstr(status, key);
+    return p == NULL ? 0 : strtoull(p + strlen(key), NULL, 16);
+}
+
+/*
+ * The supervisor: one process per sandboxed tree, alive while any task of the tree holds the filter. The kill
+ * must look like SECCOMP_RET_KILL_PROCESS: a SIGSYS the process cannot catch. A SIGSYS sent from here is that
+ * only when the process neither catches nor ignores it and the thread does not block it; otherwise SIGKILL.
+ */
+static void supervise(int fd)
+{
+    static union {
+        struct seccomp_notif n;
+        char room[4096]; /* the kernel's struct may be larger than our header says: SECCOMP_GET_NOTIF_SIZES */
+    } req;
+    struct seccomp_notif_sizes sizes;
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0 || sizes.seccomp_notif > sizeof req)
+        _exit(LAUNCHER_FAILED);
+    struct notify_record hello = { .kind = NOTIFY_HELLO, .pid = getpid() };
+    ssize_t w = write(report_fd, &hello, sizeof hello);
+    (void)w;
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p.revents & (POLLHUP | POLLERR))
+            break; /* no task holds the filter any more */
+        memset(&req, 0, sizes.seccomp_notif);
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req.n) != 0) {
+            if (errno == EINTR || errno == ENOENT) /* ENOENT: the caller died before we read it */
+                continue;
+            break;
+        }
+        char path[64], status[4096], exe[4096];
+        int tid = (int)req.n.pid, tgid = tid, sig = SIGSYS;
+        snprintf(path, sizeof path, "/proc/%d/exe", tid);
+        ssize_t exe_len = readlink(path, exe, sizeof exe);
+        if (exe_len < 0)
+            exe_len = 0;
+        snprintf(path, sizeof path, "/proc/%d/status", tid);
+        int sfd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = sfd < 0 ? -1 : read(sfd, status, sizeof status - 1);
+        if (sfd >= 0)
+            close(sfd);
+        if (n > 0) {
+            status[n] = '\0';
+            const char *t = strstr(status, "\nTgid:");
+            if (t != NULL)
+                tgid = atoi(t + 6);
+            uint64_t bit = 1ULL << (SIGSYS - 1);
+            if ((status_mask(status, "\nSigBlk:") | status_mask(status, "\nSigIgn:")
+                 | status_mask(status, "\nSigCgt:")) & bit)
+                sig = SIGKILL;
+        }
+        /* The pid is the caller's only while its notification is pending: check before signalling. */
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req.n.id) != 0)
+            sig = 0;
+        struct {
+            struct notify_record r;
+            char exe[4096];
+        } rec = { .r = { NOTIFY_VIOLATION, tid, tgid, req.n.data.nr, req.n.data.arch, sig, (uint32_t)exe_len } };
+        memcpy(rec.exe, exe, (size_t)exe_len);
+        /* Report first: when the sandbox sees its program end, every record that led to it is in the pipe. */
+        w = write(report_fd, &rec, sizeof rec.r + (size_t)exe_len);
+        (void)w;
+        int killed = sig == SIGSYS ? (int)syscall(SYS_tgkill, tgid, tid, SIGSYS)
+                   : sig == SIGKILL ? kill(tgid, SIGKILL) : 0;
+        if (killed != 0) {
+            /* It cannot be killed from here: refuse the call rather than leave it waiting. */
+            struct seccomp_notif_resp resp = { .id = req.n.id, .error = -EPERM };
+            ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+        }
+    }
+    _exit(0);
+}
+
+static void *hand_over(void *unused)
+{
+    (void)unused;
+    int fd;
+    while ((fd = __atomic_load_n(&listener, __ATOMIC_ACQUIRE)) == 0)
+        sched_yield();
+    if (fd < 0)
+        return NULL;
+    long pid = syscall(SYS_clone, CLONE_PARENT, 0, NULL, NULL, 0);
+    if (pid == 0) {
+        /* The supervisor holds nothing of the program's: not its stdout (a reader would wait for EOF), not its
+         * terminal session (^C), not its directory. */
+        for (int i = 0; i < 1024; i++)
+            if (i != fd && i != report_fd)
+                close(i);
+        setsid();
+        if (chdir("/") != 0)
+            _exit(LAUNCHER_FAILED);
+        signal(SIGPIPE, SIG_IGN);
+        fcntl(report_fd, F_SETFL, O_NONBLOCK); /* a sandbox that stopped reading must not stall the program */
+        prctl(PR_SET_NAME, "sandbox-notify", 0, 0, 0);
+        supervise(fd);
+    }
+    __atomic_store_n(&handed, pid > 0 ? 1 : -errno, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void seccomp_notify(uint32_t index, unsigned int flags, const unsigned char *payload, uint32_t len)
+{
+    if (len < 4)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, EINVAL);
+    report_fd = (int)u32_at(payload);
+    payload += 4;
+    len -= 4;
+    if (len == 0 || len % sizeof(struct sock_filter) != 0 || len / sizeof(struct sock_filter) > BPF_MAXINSNS)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, EINVAL);
+    if (fcntl(report_fd, F_SETFD, FD_CLOEXEC) != 0)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, errno);
+    struct sock_filter *insns = malloc(len);
+    if (insns == NULL)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, ENOMEM);
+    memcpy(insns, payload, len);
+    struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = insns };
+    pthread_t helper;
+    int err = pthread_create(&helper, NULL, hand_over, NULL);
+    if (err != 0)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, err);
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    if (fd < 0) {
+        int e = errno;
+        __atomic_store_n(&listener, -e, __ATOMIC_RELEASE);
+        plan_fail(STEP_SECCOMP_NOTIFY, index, e); /* no filter yet: fail() may still write */
+    }
+    __atomic_store_n(&listener, (int)fd, __ATOMIC_RELEASE);
+    /* Filtered from here on: wait without syscalls (any of them might be refused) until the helper is done. */
+    int done;
+    while ((done = __atomic_load_n(&handed, __ATOMIC_ACQUIRE)) == 0)
+        __builtin_ia32_pause();
+    if (done < 0)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, -done); /* may itself be refused: then the kill says enough */
 }
 
 void plan_run(unsigned char *plan, size_t len, const struct plan_runtime *rt)
@@ -164,6 +325,10 @@ void plan_run(unsigned char *plan, size_t len, const struct plan_runtime *rt)
                 plan_fail(rec.kind, index, EINVAL);
             if (chdir((const char *)payload) != 0)
                 plan_fail(rec.kind, index, errno);
+            break;
+
+        case STEP_SECCOMP_NOTIFY:
+            seccomp_notify(index, rec.flags, payload, rec.len);
             break;
 
         case STEP_SETSID_CTTY:

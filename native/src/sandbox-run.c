@@ -14,7 +14,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
 #include <limits.h>
+#include <locale.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -43,6 +45,11 @@
 /* dev.sandbox.launch.SeccompLog.WAIT_MS: how long the audit record of a kill is waited for. */
 #define KMSG_WAIT_MS 200
 #define HEADER_SIZE 44 /* u32 magic, u16 version, u16 sections, u8 key[32], u32 body_len */
+/* dev.sandbox.launch.Supervisor: the longest executable name a record may carry. */
+#define MAX_EXE 4096
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
 
 static const char *script;
 static int nargs;
@@ -219,7 +226,7 @@ static uint64_t u64_at(const unsigned char *p)
 }
 
 struct entry {
-    struct bytes plan, libseccomp, messages, names;
+    struct bytes plan, libseccomp, messages, names, supervisor;
 };
 
 /* The key of the names entry: this build. */
@@ -301,6 +308,7 @@ static int load_entry(int dfd, const unsigned char key[32], struct bytes *file, 
         case SECTION_LIBSECCOMP: e->libseccomp = b; break;
         case SECTION_MESSAGES: e->messages = b; break;
         case SECTION_NAMES: e->names = b; break;
+        case SECTION_SUPERVISOR: e->supervisor = b; break;
         default: return -1;
         }
         off += len;
@@ -347,14 +355,15 @@ static int find_message(const struct entry *e, uint32_t id, uint32_t step, int32
 }
 
 struct values {
-    const char *program, *strerror, *syscall, *policy, *number, *arch;
+    const char *program, *strerror, *syscall, *policy, *number, *arch, *tgid, *thread, *exe;
 };
 
 /* "sandbox: " + the sentence with its values filled in, in one write. */
 static void say(const unsigned char *text, size_t len, const struct values *v)
 {
     size_t cap = 64 + len, n = 0;
-    const char *fills[] = { v->program, v->strerror, v->syscall, v->policy, v->number, v->arch };
+    const char *fills[] = { v->program, v->strerror, v->syscall, v->policy, v->number, v->arch, v->tgid, v->thread,
+        v->exe };
     for (size_t i = 0; i < sizeof fills / sizeof fills[0]; i++)
         cap += fills[i] != NULL ? strlen(fills[i]) : 0;
     cap *= 2; /* a value may appear more than once: bounded by the checks below anyway */
@@ -372,6 +381,9 @@ static void say(const unsigned char *text, size_t len, const struct values *v)
             case 'f': fill = v->policy; break;
             case 'n': fill = v->number; break;
             case 'a': fill = v->arch; break;
+            case 't': fill = v->tgid; break;
+            case 'i': fill = v->thread; break;
+            case 'x': fill = v->exe; break;
             }
             fill = fill != NULL ? fill : "";
             size_t fl = strlen(fill);
@@ -392,7 +404,7 @@ static void say(const unsigned char *text, size_t len, const struct values *v)
 }
 
 /* dev.sandbox.launch.ProgramPath: execvp's search, so that the plan execs one exact path. */
-static char *resolve_program(const char *program, const struct entry *e)
+static char *resolve_program(const char *program, const char *shown, const struct entry *e)
 {
     if (strchr(program, '/') != NULL)
         return strdup(program);
@@ -404,7 +416,9 @@ static char *resolve_program(const char *program, const struct entry *e)
         next = strchr(dir, ':');
         if (next != NULL)
             *next++ = '\0';
-        if (join(&candidate, dir[0] != '\0' ? dir : ".", program, "") != 0 || !regular_file(candidate.s))
+        /* As ProgramPath builds it: the entry, a slash, the name, bytes as they are. */
+        int w = snprintf(candidate.s, sizeof candidate.s, "%s/%s", dir[0] != '\0' ? dir : ".", program);
+        if (w < 0 || (size_t)w >= sizeof candidate.s || !regular_file(candidate.s))
             continue;
         if (access(candidate.s, X_OK) == 0) {
             free(denied);
@@ -420,7 +434,7 @@ static char *resolve_program(const char *program, const struct entry *e)
     struct message m;
     if (!find_message(e, MSG_NOT_IN_PATH, 0, -1, &m))
         jvm();
-    struct values v = { .program = program };
+    struct values v = { .program = shown };
     say(m.text, m.len, &v);
     exit((int)m.exit);
 }
@@ -620,6 +634,219 @@ static char *syscall_name(const struct entry *e, uint32_t arch, unsigned long lo
     return out;
 }
 
+/* The length of the valid UTF-8 sequence at p (1-4) with its code point, or 0: what Java's decoder accepts. */
+static int utf8_char(const unsigned char *p, const unsigned char *end, uint32_t *cp)
+{
+    unsigned char b = p[0];
+    int len;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+        len = 2;
+        *cp = b & 0x1f;
+    } else if (b >= 0xe0 && b <= 0xef) {
+        len = 3;
+        *cp = b & 0x0f;
+        lo = b == 0xe0 ? 0xa0 : 0x80;
+        hi = b == 0xed ? 0x9f : 0xbf; /* no surrogates */
+    } else if (b >= 0xf0 && b <= 0xf4) {
+        len = 4;
+        *cp = b & 0x07;
+        lo = b == 0xf0 ? 0x90 : 0x80;
+        hi = b == 0xf4 ? 0x8f : 0xbf;
+    } else {
+        return 0;
+    }
+    if (end - p < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (int i = 1; i < len; i++) {
+        if (i > 1 && (p[i] < 0x80 || p[i] > 0xbf))
+            return 0;
+        *cp = (*cp << 6) | (p[i] & 0x3f);
+    }
+    return len;
+}
+
+/* Whether the sandbox's messages are UTF-8: the JVM takes its stderr's charset from the locale (LC_CTYPE). */
+static int utf8_output(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        setlocale(LC_CTYPE, "");
+        known = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    }
+    return known;
+}
+
+/*
+ * dev.sandbox.launch.Argv.show: bytes for a message. UTF-8 text as it is when the messages' charset has it, every
+ * byte that is not valid UTF-8 (or that the charset lacks) as \xNN, control characters escaped. Returns a malloc'd
+ * string.
+ */
+static char *show(const char *s, size_t n)
+{
+    char *out = malloc(4 * n + 1), *o = out;
+    if (out == NULL)
+        jvm();
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    while (p < end) {
+        uint32_t c;
+        int len = utf8_char(p, end, &c);
+        if (len == 0) {
+            o += sprintf(o, "\\x%02x", *p++);
+            continue;
+        }
+        if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+            o += c == '\n' ? sprintf(o, "\\n") : c == '\t' ? sprintf(o, "\\t") : c == '\r' ? sprintf(o, "\\r")
+                : sprintf(o, "\\x%02x", c);
+        } else if (c >= 0x80 && !utf8_output()) {
+            for (int i = 0; i < len; i++)
+                o += sprintf(o, "\\x%02x", p[i]);
+        } else {
+            memcpy(o, p, (size_t)len);
+            o += len;
+        }
+        p += len;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* What the supervisor of STEP_SECCOMP_NOTIFY reported (plan.h, struct notify_record). */
+struct violation {
+    int32_t pid, tgid, nr, signal;
+    uint32_t arch;
+    char *exe;
+};
+
+struct violations {
+    struct violation *v;
+    size_t count, cap;
+    unsigned char buf[65536 + sizeof(struct notify_record) + MAX_EXE];
+    size_t have;
+    int eof;
+};
+
+/* dev.sandbox.launch.Supervisor.drain and parse: everything the pipe holds now (it is non-blocking). */
+static void collect(int fd, struct violations *vs)
+{
+    while (!vs->eof) {
+        ssize_t n = read(fd, vs->buf + vs->have, sizeof vs->buf - vs->have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0) {
+            vs->eof = 1;
+            return;
+        }
+        vs->have += (size_t)n;
+        size_t off = 0;
+        while (vs->have - off >= sizeof(struct notify_record)) {
+            struct notify_record r;
+            memcpy(&r, vs->buf + off, sizeof r);
+            if (r.exe_len > MAX_EXE) {
+                vs->eof = 1; /* not our protocol: stop reading rather than guess */
+                return;
+            }
+            if (vs->have - off - sizeof r < r.exe_len)
+                break;
+            if (r.kind == NOTIFY_VIOLATION) {
+                if (vs->count == vs->cap) {
+                    vs->cap = vs->cap ? 2 * vs->cap : 16;
+                    vs->v = realloc(vs->v, vs->cap * sizeof *vs->v);
+                    if (vs->v == NULL)
+                        exit(LAUNCHER_FAILED);
+                }
+                struct violation *v = &vs->v[vs->count++];
+                *v = (struct violation) { r.pid, r.tgid, r.nr, r.signal, r.arch, NULL };
+                v->exe = r.exe_len == 0 ? strdup("?") : show((const char *)vs->buf + off + sizeof r, r.exe_len);
+            }
+            off += sizeof r + r.exe_len;
+        }
+        memmove(vs->buf, vs->buf + off, vs->have - off);
+        vs->have -= off;
+    }
+}
+
+/* dev.sandbox.launch.Supervisor.waitFor: records are read while the program runs, so that the pipe never fills. */
+static void await_program(pid_t pid, int fd, struct violations *vs)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0)
+        return; /* Linux < 5.3: the records are read after the exit */
+    for (;;) {
+        struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = vs->eof ? -1 : fd, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[1].revents != 0)
+            collect(fd, vs);
+        if (p[0].revents != 0)
+            break;
+    }
+    close(pidfd);
+}
+
+/*
+ * dev.sandbox.launch.StaticRun.report: how violations ended processes, in Java's sentences. Returns whether a policy
+ * kill ended the program itself.
+ */
+static int report(const struct entry *e, pid_t pid, int status, const struct violations *vs, const char *program,
+                  const char *policy)
+{
+    const struct violation *own = NULL;
+    for (size_t i = 0; i < vs->count && own == NULL; i++)
+        if (vs->v[i].tgid == pid && vs->v[i].signal != 0)
+            own = &vs->v[i];
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    int killed = sig == SIGSYS || (sig == SIGKILL && own != NULL);
+    struct message m;
+    if (killed) {
+        char *name = NULL;
+        uint32_t arch = 0;
+        unsigned long long nr = 0;
+        if (own != NULL)
+            name = syscall_name(e, own->arch, (uint32_t)own->nr);
+        else if (sig == SIGSYS && killed_syscall(pid, &arch, &nr))
+            name = syscall_name(e, arch, nr);
+        struct values v = { .program = program, .syscall = name, .policy = policy };
+        if (find_message(e, name != NULL ? MSG_VIOLATION : MSG_VIOLATION_UNNAMED, (uint32_t)sig, -1, &m))
+            say(m.text, m.len, &v);
+        free(name);
+    }
+    size_t shown = 0;
+    for (size_t i = 0; i < vs->count; i++) {
+        const struct violation *r = &vs->v[i];
+        if (r == own)
+            continue;
+        if (shown == 1) {
+            size_t more = vs->count - (own != NULL ? 1 : 0) - shown;
+            char number[24];
+            snprintf(number, sizeof number, "%zu", more);
+            struct values v = { .number = number };
+            if (find_message(e, MSG_MORE, more == 1, -1, &m))
+                say(m.text, m.len, &v);
+            break;
+        }
+        char tgid[16], thread[16];
+        snprintf(tgid, sizeof tgid, "%d", r->tgid);
+        snprintf(thread, sizeof thread, "%d", r->pid);
+        char *name = syscall_name(e, r->arch, (uint32_t)r->nr);
+        struct values v = { .syscall = name, .policy = policy, .tgid = tgid, .thread = thread, .exe = r->exe };
+        uint32_t how = r->signal == SIGSYS || r->signal == SIGKILL ? (uint32_t)r->signal : 0;
+        if (find_message(e, MSG_ELSEWHERE, how, r->tgid != r->pid, &m))
+            say(m.text, m.len, &v);
+        free(name);
+        shown++;
+    }
+    return killed;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[1], FRONT_ARG) != 0) {
@@ -669,12 +896,19 @@ int main(int argc, char **argv)
     e.names = names.names;
     /* How messages name the policy: as given when it is a path, else the file the search found. */
     const char *display = strchr(policy_arg, '/') != NULL || (strlen(policy_arg) >= 5
-        && strcmp(policy_arg + strlen(policy_arg) - 5, ".json") == 0) ? policy_arg : policy_path.s;
+        && strcmp(policy_arg + strlen(policy_arg) - 5, ".json") == 0) ? show(policy_arg, strlen(policy_arg))
+        : policy_path.s;
+    const char *shown = show(program, strlen(program));
 
-    char *path = resolve_program(program, &e);
+    char *path = resolve_program(program, shown, &e);
     struct bytes plan = with_exec(&e.plan, path, args + 3, nargs - 3);
 
-    int errpipe[2];
+    /* A supervised plan's supervisor reports on a pipe the executor finds at the entry's fd. */
+    int supervised = e.supervisor.p != NULL;
+    int report_fd = supervised && e.supervisor.len == 4 ? (int)u32_at(e.supervisor.p) : -1;
+    int errpipe[2], reports[2] = { -1, -1 };
+    if (supervised && (report_fd <= ERROR_FD || pipe2(reports, O_CLOEXEC | O_NONBLOCK) != 0))
+        jvm();
     if (pipe2(errpipe, O_CLOEXEC) != 0)
         jvm();
     sigset_t forwarded, saved;
@@ -691,13 +925,26 @@ int main(int argc, char **argv)
     }
     if (pid == 0) {
         default_signals();
-        if (errpipe[1] != ERROR_FD && dup3(errpipe[1], ERROR_FD, O_CLOEXEC) < 0)
+        /* The pipes may sit on any low fd: each goes above them all first, then to its place. */
+        int err_w = fcntl(errpipe[1], F_DUPFD_CLOEXEC, 16);
+        int report_w = supervised ? fcntl(reports[1], F_DUPFD_CLOEXEC, 16) : -1;
+        if (err_w < 0 || dup3(err_w, ERROR_FD, O_CLOEXEC) < 0)
             _exit(LAUNCHER_FAILED);
+        if (supervised) {
+            if (report_w < 0 || dup3(report_w, report_fd, 0) < 0)
+                _exit(LAUNCHER_FAILED);
+            fcntl(report_fd, F_SETFL, 0); /* the supervisor decides how it writes */
+        }
+        /* sandbox-launcher's plan fd, closed before its plan runs; a supervised plan keeps the fds below its own. */
+        if (PLAN_FD != report_fd)
+            close(PLAN_FD);
         struct plan_runtime rt = { .runner = self };
         plan_run(plan.p, plan.len, &rt);
     }
     child = pid;
     close(errpipe[1]);
+    if (supervised)
+        close(reports[1]);
     /* Passed on to the program, as docker run and timeout do; we end when it does, with its status. */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -720,13 +967,16 @@ int main(int argc, char **argv)
     }
     close(errpipe[0]);
 
+    static struct violations vs;
+    if (supervised && got != sizeof rec)
+        await_program(pid, reports[0], &vs);
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return LAUNCHER_FAILED;
     if (got == sizeof rec) {
         struct message m;
-        struct values v = { .program = program, .strerror = strerror(rec.err) };
+        struct values v = { .program = shown, .strerror = strerror(rec.err) };
         if (find_message(&e, MSG_STEP_FAILED, rec.step, rec.err, &m)) {
             say(m.text, m.len, &v);
             return (int)m.exit;
@@ -734,17 +984,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "sandbox: launch step %u failed: %s\n", rec.step, strerror(rec.err));
         return LAUNCHER_FAILED;
     }
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    int sig = WTERMSIG(status);
-    if (sig == SIGSYS) {
-        uint32_t arch = 0;
-        unsigned long long nr = 0;
-        char *name = killed_syscall(pid, &arch, &nr) ? syscall_name(&e, arch, nr) : NULL;
-        struct message m;
-        struct values v = { .program = program, .syscall = name, .policy = display };
-        if (find_message(&e, name != NULL ? MSG_VIOLATION : MSG_VIOLATION_UNNAMED, 0, -1, &m))
-            say(m.text, m.len, &v);
-    }
-    return 128 + sig;
+    if (supervised)
+        collect(reports[0], &vs);
+    if (report(&e, pid, status, &vs, shown, display))
+        return 128 + SIGSYS;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -1,8 +1,11 @@
 package dev.sandbox.cache;
 
 import dev.sandbox.error.ExitCodes;
+import dev.sandbox.jna.LibC;
 import dev.sandbox.launch.LaunchFailure;
 import dev.sandbox.launch.LaunchPlan;
+import dev.sandbox.launch.Launcher;
+import dev.sandbox.launch.Supervisor;
 import dev.sandbox.launch.ProgramPath;
 import dev.sandbox.launch.SeccompLog;
 import dev.sandbox.launch.StaticRun;
@@ -37,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class CompiledPolicy {
     // compiled.h
     static final int MAGIC = 0x43584253;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int HEADER_SIZE = 44;
     static final int MAX = 1 << 22;
     static final String KEY_TEXT = "sandbox compiled policy\n";
@@ -46,11 +49,14 @@ public final class CompiledPolicy {
     static final int SECTION_LIBSECCOMP = 2;
     static final int SECTION_MESSAGES = 3;
     static final int SECTION_NAMES = 4;
+    static final int SECTION_SUPERVISOR = 5;
     static final int MSG_STEP_FAILED = 1;
     static final int MSG_NOT_IN_PATH = 2;
     static final int MSG_VIOLATION = 3;
     static final int MSG_VIOLATION_UNNAMED = 4;
     static final int MSG_SYSCALL_UNKNOWN = 5;
+    static final int MSG_ELSEWHERE = 6;
+    static final int MSG_MORE = 7;
     static final char MSG_ARG = '\u0001';
     static final long FNV_OFFSET = 0xcbf29ce484222325L;
     static final long FNV_PRIME = 0x100000001b3L;
@@ -69,10 +75,18 @@ public final class CompiledPolicy {
     }
 
     /** @param policyBytes the policy file exactly as it was parsed, so the key names what was compiled */
-    public static CompiledPolicy of(byte[] policyBytes, BpfProgram bpf) {
-        LaunchPlan plan = StaticRun.plan(bpf, LaunchPlan.PARENT_RUNNER, null);
-        return entry(key(policyBytes), bpf.instructions(), SECTION_PLAN, plan.serializeWithoutExec(),
-                SECTION_LIBSECCOMP, libseccomp(), SECTION_MESSAGES, messages(plan));
+    public static CompiledPolicy of(byte[] policyBytes, StaticRun.Compiled compiled) {
+        LaunchPlan plan = StaticRun.plan(compiled, -1, LaunchPlan.PARENT_RUNNER, null);
+        byte[] planBytes = plan.serializeWithoutExec();
+        byte[] messages = messages(plan);
+        int instructions = compiled.bpf().instructions();
+        if (compiled.supervised()) {
+            byte[] fd = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(Launcher.REPORT_FD).array();
+            return entry(key(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP, libseccomp(),
+                    SECTION_MESSAGES, messages, SECTION_SUPERVISOR, fd);
+        }
+        return entry(key(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP, libseccomp(),
+                SECTION_MESSAGES, messages);
     }
 
     /**
@@ -264,8 +278,21 @@ public final class CompiledPolicy {
             }
         }
         message(out, MSG_NOT_IN_PATH, 0, -1, ExitCodes.NOT_FOUND + "\n" + ProgramPath.notInPath(program));
-        message(out, MSG_VIOLATION, 0, -1, "0\n" + StaticRun.violation(program, arg('s'), arg('f')));
-        message(out, MSG_VIOLATION_UNNAMED, 0, -1, "0\n" + StaticRun.violation(program, null, arg('f')));
+        // How violations ended processes, by the signal that ended them (StaticRun's report).
+        for (int signal : new int[] {LibC.SIGSYS, LibC.SIGKILL}) {
+            message(out, MSG_VIOLATION, signal, -1, "0\n" + StaticRun.killed(program, signal, arg('s'), arg('f')));
+            message(out, MSG_VIOLATION_UNNAMED, signal, -1, "0\n" + StaticRun.killed(program, signal, null,
+                    arg('f')));
+        }
+        for (int signal : new int[] {LibC.SIGSYS, LibC.SIGKILL, 0}) {
+            for (int thread = 0; thread < 2; thread++) {
+                String described = Supervisor.Violation.describe(arg('t'), thread == 1 ? arg('i') : null, arg('x'),
+                        arg('s'), signal);
+                message(out, MSG_ELSEWHERE, signal, thread, "0\n" + StaticRun.elsewhere(described, arg('f')));
+            }
+        }
+        message(out, MSG_MORE, 1, -1, "0\n" + StaticRun.more(arg('n'), true));
+        message(out, MSG_MORE, 0, -1, "0\n" + StaticRun.more(arg('n'), false));
         // A number with no name: SyscallNames' own wording for it, with the number made a placeholder.
         for (Arch arch : Arch.values()) {
             int audit = arch == Arch.X32 ? Arch.X86_64.auditArch() : arch.auditArch();

@@ -22,6 +22,11 @@ public final class LibC {
     public static final int O_RDONLY = 0;
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_PATH = 010000000;
+    public static final int AT_FDCWD = -100;
+    // <asm/unistd_64.h>
+    public static final long SYS_pidfd_open = 434;
     // <fcntl.h> fcntl commands
     public static final int F_DUPFD_CLOEXEC = 1030;
     // <sys/mman.h>
@@ -38,10 +43,17 @@ public final class LibC {
     // <signal.h>
     public static final int SIGHUP = 1;
     public static final int SIGINT = 2;
+    public static final int SIGQUIT = 3;
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
     public static final int SIGCONT = 18;
     public static final int SIGSTOP = 19;
+    public static final int SIGTTIN = 21;
+    public static final int SIGTTOU = 22;
+    public static final int SIGWINCH = 28;
+    // <signal.h>: pthread_sigmask's how
+    public static final int SIG_BLOCK = 0;
+    public static final int SIG_SETMASK = 2;
     public static final int SIGSYS = 31;
 
     // <termios.h>: struct termios is 60 bytes; c_lflag at 12, c_cc[32] at 17
@@ -50,6 +62,8 @@ public final class LibC {
     public static final int TERMIOS_C_CC = 17;
     public static final int ICANON = 0x2;
     public static final int ECHO = 0x8;
+    public static final int ISIG = 0x1;
+    public static final int IEXTEN = 0x8000;
     public static final int VTIME = 5;
     public static final int VMIN = 6;
     public static final int TCSANOW = 0;
@@ -58,6 +72,7 @@ public final class LibC {
     public static final int O_NOCTTY = 0400;
     // <asm-generic/ioctls.h>: set the window size; struct winsize is 4 unsigned shorts (rows, cols, xpixel, ypixel)
     public static final long TIOCSWINSZ = 0x5414;
+    public static final long TIOCGWINSZ = 0x5413;
     // <poll.h>: struct pollfd { int fd; short events; short revents; }
     public static final short POLLIN = 1;
 
@@ -77,11 +92,22 @@ public final class LibC {
     public static native long write(int fd, byte[] buf, long count) throws LastErrorException;
     public static native long lseek(int fd, long offset, int whence) throws LastErrorException;
     public static native int open(String path, int flags) throws LastErrorException;
+    /** A path as the bytes the person gave (NUL-terminated by the caller): not every path is a Java String. */
+    public static native int open(byte[] path, int flags) throws LastErrorException;
+    public static native int renameat(int olddirfd, byte[] oldpath, int newdirfd, byte[] newpath)
+            throws LastErrorException;
+    /** Never fails; null when unset. The value's bytes, whatever the locale (System.getenv decodes them). */
+    public static native Pointer getenv(String name);
     public static native int memfd_create(String name, int flags) throws LastErrorException;
     public static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
     public static native int kill(int pid, int sig) throws LastErrorException;
     public static native int getpid();
     public static native int geteuid();
+    /**
+     * glibc's syscall() is variadic; every use here passes two integer arguments, which the x86_64 ABI passes the
+     * same way to a variadic and a fixed function. errno convention.
+     */
+    public static native long syscall(long number, long a1, long a2) throws LastErrorException;
     /** fcntl is variadic in C; every use here passes one int, which the x86_64 ABI passes like a fixed argument. */
     public static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
@@ -99,12 +125,19 @@ public final class LibC {
     public static native int sigemptyset(Pointer set);
     public static native int sigfillset(Pointer set);
     public static native int sigdelset(Pointer set, int signum);
+    public static native int sigaddset(Pointer set, int signum);
+    /** Returns an error number (not -1/errno); changes the calling thread's mask only. */
+    public static native int pthread_sigmask(int how, Pointer set, Pointer oldset);
 
     // terminals: errno functions
     public static native int isatty(int fd);
     public static native int tcgetattr(int fd, Pointer termios) throws LastErrorException;
     public static native int tcsetattr(int fd, int optionalActions, Pointer termios) throws LastErrorException;
     public static native int tcflush(int fd, int queue) throws LastErrorException;
+    /** The terminal's foreground process group. */
+    public static native int tcgetpgrp(int fd) throws LastErrorException;
+    public static native int tcsetpgrp(int fd, int pgrp) throws LastErrorException;
+    public static native int getpgrp();
     /** poll on one struct pollfd; returns the number of ready fds, 0 on timeout. */
     public static native int poll(Pointer fds, long nfds, int timeoutMillis) throws LastErrorException;
 

@@ -30,6 +30,7 @@ public final class LibSeccomp {
     // <seccomp.h> actions
     public static final int SCMP_ACT_KILL_PROCESS = 0x80000000;
     public static final int SCMP_ACT_TRAP = 0x00030000;
+    public static final int SCMP_ACT_NOTIFY = 0x7fc00000; // SECCOMP_RET_USER_NOTIF
     public static final int SCMP_ACT_ERRNO_BASE = 0x00050000; // | errno & 0xffff
     public static final int SCMP_ACT_TRACE_BASE = 0x7ff00000; // | data & 0xffff
     public static final int SCMP_ACT_LOG = 0x7ffc0000;
@@ -38,6 +39,10 @@ public final class LibSeccomp {
     public static final int SCMP_FLTATR_ACT_BADARCH = 2;
     public static final int SCMP_FLTATR_CTL_NNP = 3;
     public static final int SCMP_FLTATR_CTL_OPTIMIZE = 8; // libseccomp >= 2.5; 2 = binary tree of syscalls
+    // <seccomp.h> enum scmp_compare, and struct scmp_arg_cmp {u32 arg; enum op; u64 datum_a; u64 datum_b}
+    public static final int SCMP_CMP_EQ = 4;
+    public static final int SCMP_CMP_MASKED_EQ = 7; // (arg & datum_a) == datum_b
+    public static final int SIZEOF_SCMP_ARG_CMP = 24;
     // <seccomp.h> __NR_SCMP_ERROR: the name is not known for any arch
     public static final int __NR_SCMP_ERROR = -1;
 

@@ -3,42 +3,43 @@ package dev.sandbox.launch;
 import com.sun.jna.LastErrorException;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
-import java.io.IOException;
-import java.io.OutputStream;
+import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
- * One of the program's output streams, passed on unchanged to ours while its SHA-256 is taken: the fidelity check
- * compares a learning run's output with the enforced run's. Used only when the stream is not a terminal (a program
- * that sees a pipe instead of its terminal behaves differently).
+ * Reads one of a program's output streams to its end, hashing all of it and keeping the beginning as text: what
+ * {@code verify} does with a pipe or a pseudo-terminal it gave the program (the learner never puts one of these
+ * between a program and the person's own output). A pty's master reports EIO once the last slave is closed: that is
+ * its end.
  */
 public final class Capture {
     private final int readFd;
     private int writeFd;
     private final Thread pump;
-    private final MessageDigest digest;
+    private final MessageDigest digest = Stdio.sha256();
+    private final ByteArrayOutputStream head = new ByteArrayOutputStream();
+    private long total;
 
-    private Capture(OutputStream sink, String name) {
-        int[] fds = Launcher.pipe();
-        readFd = fds[0];
-        writeFd = fds[1];
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        pump = new Thread(() -> copy(sink), "sandbox-capture-" + name);
+    private Capture(int readFd, int writeFd, String name) {
+        this.readFd = readFd;
+        this.writeFd = writeFd;
+        pump = new Thread(this::copy, "sandbox-capture-" + name);
         pump.setDaemon(true);
         pump.start();
     }
 
-    public static Capture of(OutputStream sink, String name) {
-        return new Capture(sink, name);
+    /** A new pipe: the program gets {@link #childFd()}. */
+    public static Capture pipe(String name) {
+        int[] fds = Launcher.pipe();
+        return new Capture(fds[0], fds[1], name);
     }
 
-    /** The fd the program writes to; give it to {@link Launcher#spawn(LaunchPlan, int, int)}. */
+    /** An fd we read from (a pty master); the program's end is made elsewhere. */
+    public static Capture reading(int fd, String name) {
+        return new Capture(fd, -1, name);
+    }
+
+    /** The fd the program writes to; give it to {@link Launcher#spawn(LaunchPlan, int, int, int)}. */
     public int childFd() {
         return writeFd;
     }
@@ -51,18 +52,18 @@ public final class Capture {
         }
     }
 
-    /** Waits for EOF (every writer gone) and returns the hex SHA-256 of everything that passed. */
-    public String finish() {
+    /** Waits for the end (every writer gone) and says what passed. */
+    public Stdio.Written finish() {
         spawned();
         try {
             pump.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return HexFormat.of().formatHex(digest.digest());
+        return Stdio.written(digest, total, head.toByteArray());
     }
 
-    private void copy(OutputStream sink) {
+    private void copy() {
         byte[] buf = new byte[65536];
         try {
             for (;;) {
@@ -73,18 +74,16 @@ public final class Capture {
                     if (e.getErrorCode() == Errno.EINTR) {
                         continue;
                     }
-                    break;
+                    break; // EIO from a pty master: every slave is closed
                 }
                 if (n <= 0) {
                     break;
                 }
                 digest.update(buf, 0, (int) n);
-                try {
-                    sink.write(buf, 0, (int) n);
-                    sink.flush();
-                } catch (IOException e) {
-                    // our own stdout is gone: keep draining so the program is not blocked on a full pipe
+                if (total < Stdio.MAX_TEXT + 1) {
+                    head.write(buf, 0, (int) Math.min(n, Stdio.MAX_TEXT + 1 - total));
                 }
+                total += n;
             }
         } finally {
             Launcher.closeQuietly(readFd);

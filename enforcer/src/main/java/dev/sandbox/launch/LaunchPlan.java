@@ -23,8 +23,56 @@ public final class LaunchPlan {
     private record Step(StepKind kind, int flags, byte[] payload) {}
 
     private final List<Step> steps = new ArrayList<>();
-    private String program;
-    private List<String> argv;
+    private final List<int[]> inherited = new ArrayList<>();
+    private byte[] program;
+    private List<byte[]> argv;
+
+    /**
+     * The one order of steps for every run, enforced or learned, so both halves start the program the same way:
+     * close inherited fds, die with the sandbox, change directory, stop for the tracer (learning), no new
+     * privileges, the filters (each stacked on the previous one), exec.
+     *
+     * @param cwd        the program's working directory, or null to keep ours
+     * @param traced     stop before the filters so the tracer can seize the launcher
+     * @param filters    seccomp filters, installed in this order
+     * @param supervised a filter whose kill verdicts go to a supervisor, installed last; or null
+     * @param reportFd   our end of the supervisor's report pipe (with {@code supervised})
+     */
+    public static LaunchPlan forProgram(String cwd, boolean traced, List<BpfProgram> filters, BpfProgram supervised,
+            int reportFd, byte[] path, List<byte[]> argv, int sandboxPid, int deathSignal) {
+        return jail(cwd, traced, filters, supervised, reportFd, sandboxPid, deathSignal).exec(path, argv);
+    }
+
+    /**
+     * {@link #forProgram} up to, not including, its exec step: the form a compiled policy is cached in, with
+     * {@code reportFd} -1 (sandbox-run hands its own report pipe over at {@link Launcher#REPORT_FD}) and
+     * {@code sandboxPid} {@link #PARENT_RUNNER}.
+     */
+    public static LaunchPlan jail(String cwd, boolean traced, List<BpfProgram> filters, BpfProgram supervised,
+            int reportFd, int sandboxPid, int deathSignal) {
+        LaunchPlan plan = new LaunchPlan()
+                .closeFrom(supervised != null ? Launcher.REPORT_FD + 1 : 3)
+                .parentDeathSignal(deathSignal, sandboxPid);
+        if (cwd != null) {
+            plan.chdir(cwd);
+        }
+        if (traced) {
+            plan.stopForTracer();
+        }
+        if (!filters.isEmpty() || supervised != null) {
+            plan.noNewPrivs();
+        }
+        for (BpfProgram f : filters) {
+            plan.seccompFilter(f, 0);
+        }
+        if (supervised != null) {
+            if (reportFd >= 0) {
+                plan.inherit(reportFd, Launcher.REPORT_FD);
+            }
+            plan.seccompNotify(supervised, Launcher.REPORT_FD);
+        }
+        return plan;
+    }
 
     public LaunchPlan noNewPrivs() {
         return add(StepKind.STEP_NO_NEW_PRIVS, 0, new byte[0]);
@@ -33,6 +81,28 @@ public final class LaunchPlan {
     /** @param flags SECCOMP_FILTER_FLAG_* for seccomp(2) */
     public LaunchPlan seccompFilter(BpfProgram program, int flags) {
         return add(StepKind.STEP_SECCOMP_FILTER, flags, program.bytes());
+    }
+
+    /**
+     * A filter whose kill verdicts go to a supervisor process, which writes a record per violation to
+     * {@code reportFd} (an fd of the launcher: see {@link #inherit}) and kills the violator.
+     */
+    public LaunchPlan seccompNotify(BpfProgram program, int reportFd) {
+        byte[] filter = program.bytes();
+        ByteBuffer b = ByteBuffer.allocate(4 + filter.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(reportFd).put(filter);
+        return add(StepKind.STEP_SECCOMP_NOTIFY, 0, b.array());
+    }
+
+    /** Our fd {@code fd} becomes the launcher's {@code childFd} (above the plan's and error pipe's fds). */
+    public LaunchPlan inherit(int fd, int childFd) {
+        inherited.add(new int[] {fd, childFd});
+        return this;
+    }
+
+    /** The fds handed to the launcher besides its plan, error pipe and stdio: {ours, the launcher's}. */
+    public List<int[]> inherited() {
+        return inherited;
     }
 
     public LaunchPlan stopForTracer() {
@@ -58,24 +128,25 @@ public final class LaunchPlan {
         return add(StepKind.STEP_CHDIR, 0, cstring(dir));
     }
 
-    /** The last step: execve(path, argv, environ). */
-    public LaunchPlan exec(String path, List<String> argv) {
-        this.program = path;
+    /** The last step: execve(path, argv, environ), every string as the bytes the person gave. */
+    public LaunchPlan exec(byte[] path, List<byte[]> argv) {
+        this.program = path.clone();
         this.argv = List.copyOf(argv);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(cstring(path));
-        for (String a : argv) {
+        for (byte[] a : argv) {
             out.writeBytes(cstring(a));
         }
         return add(StepKind.STEP_EXEC, 0, out.toByteArray());
     }
 
-    public String program() {
-        return program;
+    public LaunchPlan exec(String path, List<String> argv) {
+        return exec(path.getBytes(StandardCharsets.UTF_8), Argv.of(argv).argv());
     }
 
-    public List<String> argv() {
-        return argv;
+    /** The program for a message: argv[0] as a person reads it, else the path. */
+    public String programName() {
+        return Argv.show(argv == null || argv.isEmpty() ? program : argv.get(0));
     }
 
     /** The step at {@code index}, to name a failure the launcher reported by position. */
@@ -128,7 +199,10 @@ public final class LaunchPlan {
     }
 
     private static byte[] cstring(String s) {
-        byte[] raw = s.getBytes(StandardCharsets.UTF_8);
+        return cstring(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static byte[] cstring(byte[] raw) {
         for (byte c : raw) {
             if (c == 0) {
                 throw new IllegalArgumentException("argument contains a NUL byte");

@@ -22,6 +22,8 @@ import java.nio.file.Path;
 public final class Launcher {
     static final int PLAN_FD = 3;
     static final int ERROR_FD = 4;
+    /** Where a STEP_SECCOMP_NOTIFY supervisor writes its records (the launcher's fd; close-on-exec there). */
+    public static final int REPORT_FD = 5;
     static final String LAUNCHER_ARG = "--sandbox-plan";
     /** sizeof(struct error_record) in plan.h */
     static final int ERROR_RECORD_SIZE = 12;
@@ -107,8 +109,7 @@ public final class Launcher {
             int step = b.getInt();
             b.getInt(); // index: the step kind already names it
             int errno = b.getInt();
-            throw new LaunchFailure(StepKind.of(step), errno, plan.argv().isEmpty() ? plan.program()
-                    : plan.argv().get(0));
+            throw new LaunchFailure(StepKind.of(step), errno, plan.programName());
         }
     }
 
@@ -150,6 +151,10 @@ public final class Launcher {
                         LibC.posix_spawn_file_actions_adddup2(actions, planPipe[0], PLAN_FD));
                 LibC.checkReturned("posix_spawn_file_actions_adddup2",
                         LibC.posix_spawn_file_actions_adddup2(actions, errPipe[1], ERROR_FD));
+                for (int[] fd : plan.inherited()) {
+                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
+                            LibC.posix_spawn_file_actions_adddup2(actions, fd[0], fd[1]));
+                }
                 if (stdinFd >= 0) {
                     LibC.checkReturned("posix_spawn_file_actions_adddup2",
                             LibC.posix_spawn_file_actions_adddup2(actions, stdinFd, 0));
@@ -202,22 +207,31 @@ public final class Launcher {
         return new Child(pid, errPipe[0], plan);
     }
 
-    /** A close-on-exec pipe whose fds are both above ERROR_FD. */
-    static int[] pipe() {
+    /** A close-on-exec pipe whose fds are both above the launcher's fixed fds (so no dup2 clobbers another). */
+    public static int[] pipe() {
         int[] fds = new int[2];
         try {
             LibC.pipe2(fds, LibC.O_CLOEXEC);
-            for (int i = 0; i < 2; i++) {
-                if (fds[i] <= ERROR_FD) {
-                    int moved = LibC.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, ERROR_FD + 1);
-                    LibC.close(fds[i]);
-                    fds[i] = moved;
-                }
-            }
         } catch (LastErrorException e) {
             throw LibC.failure("pipe2", e);
         }
+        fds[0] = above(fds[0]);
+        fds[1] = above(fds[1]);
         return fds;
+    }
+
+    /** {@code fd}, moved above REPORT_FD if it is not already: an fd for {@link #spawn} must not be 3, 4 or 5. */
+    public static int above(int fd) {
+        if (fd > REPORT_FD) {
+            return fd;
+        }
+        try {
+            int moved = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, REPORT_FD + 1);
+            LibC.close(fd);
+            return moved;
+        } catch (LastErrorException e) {
+            throw LibC.failure("fcntl(F_DUPFD_CLOEXEC)", e);
+        }
     }
 
     private static void writeAll(int fd, byte[] bytes) {
@@ -236,7 +250,7 @@ public final class Launcher {
         }
     }
 
-    static void closeQuietly(int fd) {
+    public static void closeQuietly(int fd) {
         try {
             LibC.close(fd);
         } catch (LastErrorException e) {

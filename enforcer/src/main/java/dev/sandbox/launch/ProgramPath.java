@@ -1,50 +1,79 @@
 package dev.sandbox.launch;
 
+import com.sun.jna.Pointer;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.sandbox.jna.LibC;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * execvp's search, done in Java so that the launcher execs one exact path and "not found" is known before anything
  * is spawned: a name with a slash is used as it is; otherwise each PATH entry is tried, and an entry that exists but
- * cannot be executed is remembered (execvp reports EACCES then, not ENOENT).
+ * cannot be executed is remembered (execvp reports EACCES then, not ENOENT). Names and PATH are bytes: PATH is read
+ * with getenv, not System.getenv, and files are looked at through their bytes ({@link RawPath}).
  */
 public final class ProgramPath {
-    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    private static final byte[] DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin".getBytes(StandardCharsets.US_ASCII);
 
     private ProgramPath() {}
 
     public static String resolve(String program) {
-        if (program.isEmpty()) {
+        return new String(resolve(program.getBytes(RawArgs.jnuCharset())), RawArgs.jnuCharset());
+    }
+
+    public static byte[] resolve(byte[] program) {
+        if (program.length == 0) {
             throw new SandboxException("cannot execute '': No such file or directory", ExitCodes.NOT_FOUND);
         }
-        if (program.contains("/")) {
-            return program;
+        for (byte b : program) {
+            if (b == '/') {
+                return program;
+            }
         }
-        String path = System.getenv("PATH");
-        if (path == null) {
-            path = DEFAULT_PATH;
-        }
-        String denied = null;
-        for (String dir : path.split(":", -1)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
-            if (Files.isRegularFile(candidate)) {
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-                if (denied == null) {
-                    denied = candidate.toString();
-                }
+        byte[] denied = null;
+        for (byte[] dir : entries(path())) {
+            ByteArrayOutputStream candidate = new ByteArrayOutputStream();
+            candidate.writeBytes(dir.length == 0 ? new byte[] {'.'} : dir);
+            candidate.write('/');
+            candidate.writeBytes(program);
+            byte[] c = candidate.toByteArray();
+            RawPath.Kind kind = RawPath.kind(c);
+            if (kind == RawPath.Kind.EXECUTABLE) {
+                return c;
+            }
+            if (kind == RawPath.Kind.FILE && denied == null) {
+                denied = c;
             }
         }
         if (denied != null) {
             return denied; // execve reports EACCES for it: the same answer execvp gives
         }
-        throw new SandboxException(notInPath(program), ExitCodes.NOT_FOUND);
+        throw new SandboxException(notInPath(Argv.show(program)), ExitCodes.NOT_FOUND);
     }
 
     public static String notInPath(String program) {
         return "cannot execute " + program + ": not found in PATH";
+    }
+
+    private static byte[] path() {
+        Pointer p = LibC.getenv("PATH");
+        return p == null ? DEFAULT_PATH : p.getByteArray(0, (int) p.indexOf(0, (byte) 0));
+    }
+
+    /** PATH split at ':' keeping empty entries (they mean the current directory). */
+    static List<byte[]> entries(byte[] path) {
+        List<byte[]> out = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i <= path.length; i++) {
+            if (i == path.length || path[i] == ':') {
+                out.add(Arrays.copyOfRange(path, start, i));
+                start = i + 1;
+            }
+        }
+        return out;
     }
 }

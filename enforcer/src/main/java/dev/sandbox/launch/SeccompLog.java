@@ -24,6 +24,15 @@ public final class SeccompLog {
 
     private SeccompLog() {}
 
+    /** A syscall by its audit arch and number: "mkdir", "mkdir (i386)", or the numbers when the arch is foreign. */
+    public static String name(int auditArch, long nr) {
+        Arch arch = Arch.of(auditArch, nr);
+        if (arch == null) {
+            return unknownArch(Long.toString(nr), Integer.toHexString(auditArch));
+        }
+        return display(arch, SyscallNames.name(arch, (int) (arch == Arch.X86_64 ? nr : nr & ~Arch.X32_SYSCALL_BIT)));
+    }
+
     /** The name of the syscall that got {@code pid} killed, or null when the log cannot be read or says nothing. */
     public static String killedSyscall(int pid) {
         int fd;
@@ -57,7 +66,7 @@ public final class SeccompLog {
                 String rec = new String(buf, 0, (int) n, StandardCharsets.UTF_8);
                 Matcher m = RECORD.matcher(rec);
                 if (m.find() && Integer.parseInt(m.group(1)) == pid) {
-                    found = describe((int) Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3)));
+                    found = name((int) Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3)));
                 }
             }
         } finally {
@@ -79,15 +88,6 @@ public final class SeccompLog {
         } catch (LastErrorException e) {
             return false;
         }
-    }
-
-    /** How a report names syscall {@code nr} of audit arch {@code audit}, as the audit record gives them. */
-    public static String describe(int audit, long nr) {
-        Arch arch = Arch.of(audit, nr);
-        if (arch == null) {
-            return unknownArch(Long.toString(nr), Integer.toHexString(audit));
-        }
-        return display(arch, SyscallNames.name(arch, (int) (arch == Arch.X86_64 ? nr : nr & ~Arch.X32_SYSCALL_BIT)));
     }
 
     /** A syscall's name as a report shows it: the arch is said unless it is the native one. */

@@ -18,54 +18,65 @@ import java.util.function.Consumer;
  * The enforcer: compile the policy, have the launcher load the filter just before execve, wait, and report how the
  * program ended. The order of the plan is the jail: inherited fds closed, die-with-sandbox, NO_NEW_PRIVS, seccomp,
  * execve.
+ *
+ * Where the kernel has seccomp user notification, a kill verdict goes to a supervisor first ({@link Supervisor}),
+ * which names the process and the syscall and then kills it; docs/threat-model.md says what that changes.
  */
 public final class StaticRun {
     private final Launcher launcher;
     private final Consumer<String> verbose;
     private final Consumer<String> notice;
-    private BiConsumer<Policy, BpfProgram> compiled = (policy, bpf) -> { };
+    private final boolean listAll;
+    private BiConsumer<Policy, Compiled> compiled = (policy, c) -> { };
 
     /**
      * @param verbose receives what the sandbox did, one line at a time (for --verbose; may discard)
      * @param notice  receives what a person must always see (how a violation ended the program)
      */
     public StaticRun(Launcher launcher, Consumer<String> verbose, Consumer<String> notice) {
+        this(launcher, verbose, notice, false);
+    }
+
+    /** @param listAll name every violation (--verbose), not only the first */
+    public StaticRun(Launcher launcher, Consumer<String> verbose, Consumer<String> notice, boolean listAll) {
         this.launcher = launcher;
         this.verbose = verbose;
         this.notice = notice;
+        this.listAll = listAll;
     }
 
     /**
      * Receives every policy this run compiles, with its filter, while the program starts (the compiled-policy
      * cache stores it there, for sandbox-run).
      */
-    public StaticRun onCompiled(BiConsumer<Policy, BpfProgram> sink) {
+    public StaticRun onCompiled(BiConsumer<Policy, Compiled> sink) {
         this.compiled = sink;
         return this;
     }
 
+    /** A policy's filter, and whether its kill verdicts go to a supervisor ({@link Supervisor}). */
+    public record Compiled(BpfProgram bpf, boolean supervised) {}
+
+    /** Only a kill verdict goes to the supervisor: a policy that kills nothing needs none. */
+    public static Compiled compile(Policy policy) {
+        boolean kills = policy.action().kind() == dev.sandbox.policy.Action.Kind.KILL
+                || policy.rules().stream().anyMatch(r -> r.action().kind() == dev.sandbox.policy.Action.Kind.KILL);
+        boolean supervised = kills && Supervisor.available();
+        return new Compiled((supervised ? FilterCompiler.supervised() : new FilterCompiler()).compile(policy),
+                supervised);
+    }
+
     /**
-     * The jail, in order, up to the exec step: inherited fds closed, die with the sandbox, NO_NEW_PRIVS, seccomp.
+     * The jail, in order, up to the exec step (see {@link LaunchPlan#jail}).
      *
+     * @param reportFd  our end of the supervisor's report pipe, or -1 (none, or the cached form: sandbox-run puts
+     *                  its own at {@link Launcher#REPORT_FD})
      * @param parentPid the process whose death kills the program, or {@link LaunchPlan#PARENT_RUNNER}
      * @param cwd       the working directory for the program, or null for ours
      */
-    public static LaunchPlan plan(BpfProgram bpf, int parentPid, String cwd) {
-        LaunchPlan plan = new LaunchPlan()
-                .closeFrom(3)
-                .parentDeathSignal(LibC.SIGKILL, parentPid);
-        if (cwd != null) {
-            plan.chdir(cwd);
-        }
-        return plan.noNewPrivs()
-                .seccompFilter(bpf, 0);
-    }
-
-    /** What a person reads when the filter killed the program; {@code syscall} is null when the log said nothing. */
-    public static String violation(String program, String syscall, String policySource) {
-        return program + " was killed by SIGSYS: policy violation"
-                + (syscall != null ? " (syscall " + syscall + " is not allowed by " + policySource + ")"
-                : " (the kernel log names the syscall: dmesg | grep 'type=1326')");
+    public static LaunchPlan plan(Compiled c, int reportFd, int parentPid, String cwd) {
+        return LaunchPlan.jail(cwd, false, c.supervised() ? List.of() : List.of(c.bpf()),
+                c.supervised() ? c.bpf() : null, reportFd, parentPid, LibC.SIGKILL);
     }
 
     /** Whether no program could start under {@code policy}: it refuses execve itself. */
@@ -74,73 +85,138 @@ public final class StaticRun {
                 && policy.action().kind() != dev.sandbox.policy.Action.Kind.LOG;
     }
 
+    /**
+     * What a person reads when a policy kill ended the program itself.
+     *
+     * @param signal  SIGSYS, or SIGKILL (the supervisor's kill of a process that catches, blocks or ignores SIGSYS)
+     * @param syscall null when neither the supervisor nor the kernel log named it
+     */
+    public static String killed(String program, int signal, String syscall, String policySource) {
+        return program + " was killed by " + (signal == LibC.SIGSYS ? "SIGSYS" : "SIGKILL")
+                + ": policy violation" + (syscall != null ? " (syscall " + syscall + " is not allowed by "
+                + policySource + ")" : " (the kernel log names the syscall: dmesg | grep 'type=1326')")
+                + (signal == LibC.SIGKILL ? "; it catches, blocks or ignores SIGSYS" : "");
+    }
+
+    /** A violation elsewhere in the tree; {@code described} is {@link Supervisor.Violation#describe()}. */
+    public static String elsewhere(String described, String policySource) {
+        return "policy violation in " + described + " (not allowed by " + policySource + ")";
+    }
+
+    /** What is left unsaid without --verbose; {@code more} as text, 1 or more. */
+    public static String more(String more, boolean one) {
+        return "and " + more + " more polic" + (one ? "y violation" : "y violations") + " (--verbose lists each)";
+    }
+
     /** Runs {@code command} under {@code policy} and returns the exit code the sandbox should exit with. */
-    public int run(Policy policy, List<String> command) {
-        return execute(policy, command, null, null, null).status().sandboxExitCode();
+    public int run(Policy policy, Argv command) {
+        Outcome o = execute(policy, command, null, null);
+        return o.policyKill() ? ExitCodes.SIGNAL_BASE + LibC.SIGSYS : o.status().sandboxExitCode();
     }
 
     /**
      * How an enforced run ended.
      *
-     * @param killedSyscall the syscall a SIGSYS kill was for, when the kernel log could be read; else null
-     * @param stdoutSha256  when stdout was captured; else null
+     * @param killedSyscall the syscall a policy kill of the program itself was for, when known; else null
+     * @param violations    every refused call the supervisor saw, in the whole tree (empty without one)
      */
-    public record Outcome(ExitStatus status, String killedSyscall, String stdoutSha256, String stderrSha256) {}
+    public record Outcome(ExitStatus status, String killedSyscall, List<Supervisor.Violation> violations) {
+        /** The program itself died for a policy violation (by SIGSYS, or by SIGKILL when it catches SIGSYS). */
+        public boolean policyKill() {
+            return status.signaled() && (status.signal() == LibC.SIGSYS || status.signal() == LibC.SIGKILL
+                    && killedSyscall != null);
+        }
+    }
 
     /**
-     * @param cwd    the working directory for the program, or null for ours
-     * @param stdout when not null, the program's stdout is passed through a pipe to this stream and hashed
-     * @param stderr likewise for stderr
+     * @param cwd   the working directory for the program, or null for ours
+     * @param stdio the program's fds 0, 1, 2 (each -1: ours), or null for ours
      */
-    public Outcome execute(Policy policy, List<String> command, String cwd, java.io.OutputStream stdout,
-            java.io.OutputStream stderr) {
-        String program = command.get(0);
+    public Outcome execute(Policy policy, Argv command, String cwd, int[] stdio) {
+        String program = command.programName();
         if (refusesExecve(policy)) {
             throw new SandboxException("policy " + policy.source() + " refuses execve, so " + program
                     + " could never start: add \"execve\" to the policy", ExitCodes.REFUSED);
         }
-        String path = ProgramPath.resolve(program);
-        BpfProgram bpf = new FilterCompiler().compile(policy);
+        byte[] path = ProgramPath.resolve(command.program());
+        Compiled c = compile(policy);
+        boolean supervised = c.supervised();
+        BpfProgram bpf = c.bpf();
         verbose.accept("policy " + policy.source() + ": " + policy.mode().label() + " mode, "
                 + policy.syscalls().size() + " syscalls, refused calls get " + policy.action().describe()
                 + (policy.rules().isEmpty() ? "" : ", " + policy.rules().size() + " rules"));
-        verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions");
+        verbose.accept("seccomp filter: " + bpf.instructions() + " BPF instructions"
+                + (supervised ? "; violations are named by a supervisor (seccomp user notification)" : ""));
 
-        LaunchPlan plan = plan(bpf, LibC.getpid(), cwd).exec(path, command);
-        Capture out = stdout == null ? null : Capture.of(stdout, "stdout");
-        Capture err = stderr == null ? null : Capture.of(stderr, "stderr");
+        Supervisor supervisor = supervised ? Supervisor.open() : null;
+        LaunchPlan plan = plan(c, supervised ? supervisor.childEnd() : -1, LibC.getpid(), cwd)
+                .exec(path, command.argv());
         Launcher.Child child;
         try {
-            child = launcher.spawn(plan, out == null ? -1 : out.childFd(), err == null ? -1 : err.childFd());
-        } finally {
-            if (out != null) {
-                out.spawned();
+            child = stdio == null ? launcher.spawn(plan) : launcher.spawn(plan, stdio[0], stdio[1], stdio[2]);
+        } catch (RuntimeException e) {
+            if (supervisor != null) {
+                supervisor.close();
             }
-            if (err != null) {
-                err.spawned();
-            }
+            throw e;
         }
         SignalForwarder forwarder = SignalForwarder.install(child.pid());
         try {
-            compiled.accept(policy, bpf);
+            if (supervisor != null) {
+                supervisor.spawned();
+            }
+            compiled.accept(policy, c);
             try {
                 child.awaitExec();
             } catch (LaunchFailure e) {
                 waitFor(child.pid());
                 throw e;
             }
-            verbose.accept("started " + path + " as pid " + child.pid());
-            ExitStatus status = waitFor(child.pid());
+            verbose.accept("started " + Argv.show(path) + " as pid " + child.pid());
+            ExitStatus status = supervisor != null ? supervisor.waitFor(child.pid()) : waitFor(child.pid());
             verbose.accept("pid " + child.pid() + " " + status.describe());
-            String syscall = null;
-            if (status.signaled() && status.signal() == LibC.SIGSYS) {
-                syscall = SeccompLog.killedSyscall(child.pid());
-                notice.accept(violation(program, syscall, policy.source()));
-            }
-            return new Outcome(status, syscall, out == null ? null : out.finish(), err == null ? null : err.finish());
+            List<Supervisor.Violation> violations = supervisor != null ? supervisor.violations() : List.of();
+            return new Outcome(status, report(policy, program, child.pid(), status, violations), violations);
         } finally {
             forwarder.uninstall();
+            if (supervisor != null) {
+                supervisor.close();
+            }
         }
+    }
+
+    /** Says how violations ended processes; returns the syscall the program itself was killed for, if known. */
+    private String report(Policy policy, String program, int pid, ExitStatus status,
+            List<Supervisor.Violation> violations) {
+        Supervisor.Violation own = null;
+        for (Supervisor.Violation v : violations) {
+            if (v.tgid() == pid && v.signal() != 0) {
+                own = v;
+                break;
+            }
+        }
+        String syscall = null;
+        boolean killed = status.signaled() && (status.signal() == LibC.SIGSYS
+                || status.signal() == LibC.SIGKILL && own != null);
+        if (killed) {
+            syscall = own != null ? own.syscall() : status.signal() == LibC.SIGSYS ? SeccompLog.killedSyscall(pid)
+                    : null;
+            notice.accept(killed(program, status.signal(), syscall, policy.source()));
+        }
+        int shown = 0;
+        for (Supervisor.Violation v : violations) {
+            if (v == own) {
+                continue;
+            }
+            if (!listAll && shown == 1) {
+                int more = violations.size() - (own != null ? 1 : 0) - shown;
+                notice.accept(more(Integer.toString(more), more == 1));
+                break;
+            }
+            notice.accept(elsewhere(v.describe(), policy.source()));
+            shown++;
+        }
+        return syscall;
     }
 
     /** waitpid until {@code pid} has ended; signals forwarded meanwhile interrupt nothing. */

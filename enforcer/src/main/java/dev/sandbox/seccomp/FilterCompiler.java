@@ -29,6 +29,26 @@ public final class FilterCompiler {
     /** seccomp_export_bpf writes into this fd; a memfd avoids a pipe's capacity limit and any temp file. */
     private static final String MEMFD_NAME = "sandbox-bpf";
 
+    /** What a refusal whose policy action is kill returns: KILL_PROCESS, or USER_NOTIF for a supervised run. */
+    private final int killAction;
+
+    public FilterCompiler() {
+        this(LibSeccomp.SCMP_ACT_KILL_PROCESS);
+    }
+
+    private FilterCompiler(int killAction) {
+        this.killAction = killAction;
+    }
+
+    /**
+     * A compiler whose filter notifies a supervisor (SECCOMP_RET_USER_NOTIF) where the policy says kill, so that
+     * the supervisor can name the process and the syscall before it kills (see the launcher's STEP_SECCOMP_NOTIFY).
+     * Foreign arches are still killed by the kernel itself.
+     */
+    public static FilterCompiler supervised() {
+        return new FilterCompiler(LibSeccomp.SCMP_ACT_NOTIFY);
+    }
+
     public BpfProgram compile(Policy policy) {
         return compile(policy, null);
     }
@@ -73,7 +93,7 @@ public final class FilterCompiler {
 
     private Pointer build(Policy policy, Integer unlistedOverride) {
         LibSeccomp.ensureAvailable();
-        int refused = seccompAction(policy.action());
+        int refused = action(policy.action());
         int unlisted = policy.mode() == Mode.ALLOW ? (unlistedOverride != null ? unlistedOverride : refused)
                 : LibSeccomp.SCMP_ACT_ALLOW;
         int listed = policy.mode() == Mode.ALLOW ? LibSeccomp.SCMP_ACT_ALLOW : refused;
@@ -91,7 +111,7 @@ public final class FilterCompiler {
                 }
             }
             for (Rule r : policy.rules()) {
-                int a = seccompAction(r.action());
+                int a = action(r.action());
                 for (SyscallRef s : r.syscalls()) {
                     if (s.arch() == Arch.X86_64 && a != unlisted) {
                         addRule(ctx, a, s);
@@ -112,7 +132,7 @@ public final class FilterCompiler {
                     }
                 }
                 for (Rule r : policy.rules()) {
-                    int a = seccompAction(r.action());
+                    int a = action(r.action());
                     for (SyscallRef s : r.syscalls()) {
                         if (s.arch() == Arch.I386 && a != unlisted) {
                             addRule(ctx32, a, s);
@@ -204,6 +224,11 @@ public final class FilterCompiler {
         LibSeccomp.check("seccomp_rule_add(" + s + ")", LibSeccomp.seccomp_rule_add_array(ctx, action, nr, 0, null));
     }
 
+    private int action(Action action) {
+        int a = seccompAction(action);
+        return a == LibSeccomp.SCMP_ACT_KILL_PROCESS ? killAction : a;
+    }
+
     public static int seccompAction(Action action) {
         return switch (action.kind()) {
             case KILL -> LibSeccomp.SCMP_ACT_KILL_PROCESS;
@@ -213,7 +238,7 @@ public final class FilterCompiler {
         };
     }
 
-    private static byte[] export(Pointer ctx, boolean pfc) {
+    static byte[] export(Pointer ctx, boolean pfc) {
         int fd;
         try {
             fd = LibC.memfd_create(MEMFD_NAME, LibC.MFD_CLOEXEC);

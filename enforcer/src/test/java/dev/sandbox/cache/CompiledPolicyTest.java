@@ -11,6 +11,8 @@ import dev.sandbox.launch.LaunchPlan;
 import dev.sandbox.launch.SeccompLog;
 import dev.sandbox.launch.StaticRun;
 import dev.sandbox.launch.StepKind;
+import dev.sandbox.launch.Supervisor;
+import dev.sandbox.launch.Launcher;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyLoader;
@@ -37,7 +39,7 @@ class CompiledPolicyTest {
 
     private static CompiledPolicy compile(byte[] json) {
         Policy p = new PolicyLoader(w -> { }).parse(json, "p.json");
-        return CompiledPolicy.of(json, new FilterCompiler().compile(p));
+        return CompiledPolicy.of(json, new StaticRun.Compiled(new FilterCompiler().compile(p), false));
     }
 
     /** Sections by type, after checking header, lengths and checksum. */
@@ -107,12 +109,54 @@ class CompiledPolicyTest {
     }
 
     @Test
-    @DisplayName("the plan is a static run's plan without its exec step, dying with the runner")
+    @DisplayName("the plan is a static run's plan without its exec step, dying with the runner; supervised or not")
     void plan() {
         Policy p = new PolicyLoader(w -> { }).parse(POLICY, "p.json");
-        BpfProgram bpf = new FilterCompiler().compile(p);
-        byte[] plan = sections(CompiledPolicy.of(POLICY, bpf).bytes()).get(CompiledPolicy.SECTION_PLAN);
-        assertArrayEquals(StaticRun.plan(bpf, LaunchPlan.PARENT_RUNNER, null).serializeWithoutExec(), plan);
+        for (boolean supervised : new boolean[] {false, true}) {
+            BpfProgram bpf = (supervised ? FilterCompiler.supervised() : new FilterCompiler()).compile(p);
+            StaticRun.Compiled c = new StaticRun.Compiled(bpf, supervised);
+            Map<Integer, byte[]> s = sections(CompiledPolicy.of(POLICY, c).bytes());
+            LaunchPlan expected = StaticRun.plan(c, -1, LaunchPlan.PARENT_RUNNER, null);
+            assertArrayEquals(expected.serializeWithoutExec(), s.get(CompiledPolicy.SECTION_PLAN));
+            java.util.List<StepKind> kinds = new java.util.ArrayList<>();
+            for (int i = 0; expected.kindAt(i) != null; i++) {
+                kinds.add(expected.kindAt(i));
+            }
+            assertEquals(supervised, kinds.contains(StepKind.STEP_SECCOMP_NOTIFY), kinds.toString());
+            assertEquals(!supervised, kinds.contains(StepKind.STEP_SECCOMP_FILTER), kinds.toString());
+            if (supervised) {
+                assertArrayEquals(new byte[] {(byte) Launcher.REPORT_FD, 0, 0, 0},
+                        s.get(CompiledPolicy.SECTION_SUPERVISOR), "the record pipe goes where the step reports");
+            } else {
+                assertFalse(s.containsKey(CompiledPolicy.SECTION_SUPERVISOR));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("violation sentences are StaticRun's and Supervisor's, per signal, with placeholders")
+    void violationMessages() {
+        Map<String, String> m = new HashMap<>();
+        messages(sections(compile(POLICY).bytes()).get(CompiledPolicy.SECTION_MESSAGES))
+                .forEach((k, v) -> m.put(k, v.substring(v.indexOf('\n') + 1)));
+        char a = CompiledPolicy.MSG_ARG;
+        for (int sig : new int[] {31, 9}) {
+            assertEquals(StaticRun.killed("prog", sig, "mkdir", "p.json"), m.get(CompiledPolicy.MSG_VIOLATION + "/"
+                    + sig + "/-1").replace(a + "p", "prog").replace(a + "s", "mkdir").replace(a + "f", "p.json"));
+            assertEquals(StaticRun.killed("prog", sig, null, "p.json"), m.get(CompiledPolicy.MSG_VIOLATION_UNNAMED
+                    + "/" + sig + "/-1").replace(a + "p", "prog").replace(a + "f", "p.json"));
+        }
+        for (int sig : new int[] {31, 9, 0}) {
+            for (int tid : new int[] {42, 43}) {
+                Supervisor.Violation v = new Supervisor.Violation(tid, 42, "/bin/x y", Arch.X86_64.auditArch(), 83, sig);
+                String t = m.get(CompiledPolicy.MSG_ELSEWHERE + "/" + sig + "/" + (tid == 42 ? 0 : 1));
+                assertEquals(StaticRun.elsewhere(v.describe(), "p.json"), t.replace(a + "t", "42")
+                        .replace(a + "i", Integer.toString(tid)).replace(a + "x", "/bin/x y")
+                        .replace(a + "s", "mkdir").replace(a + "f", "p.json"));
+            }
+        }
+        assertEquals(StaticRun.more("1", true), m.get(CompiledPolicy.MSG_MORE + "/1/-1").replace(a + "n", "1"));
+        assertEquals(StaticRun.more("7", false), m.get(CompiledPolicy.MSG_MORE + "/0/-1").replace(a + "n", "7"));
     }
 
     @Test
@@ -140,8 +184,8 @@ class CompiledPolicyTest {
         assertEquals(java.util.Set.of(CompiledPolicy.SECTION_LIBSECCOMP, CompiledPolicy.SECTION_NAMES), table.keySet());
         assertArrayEquals(s.get(CompiledPolicy.SECTION_LIBSECCOMP), table.get(CompiledPolicy.SECTION_LIBSECCOMP));
         assertTrue(CompiledPolicy.currentNames(CompiledPolicy.names().bytes()));
-        assertFalse(CompiledPolicy.currentNames(CompiledPolicy.of(POLICY, new FilterCompiler().compile(
-                new PolicyLoader(w -> { }).parse(POLICY, "p.json"))).bytes()), "a policy entry is not the names");
+        assertFalse(CompiledPolicy.currentNames(CompiledPolicy.of(POLICY, new StaticRun.Compiled(new FilterCompiler()
+                .compile(new PolicyLoader(w -> { }).parse(POLICY, "p.json")), false)).bytes()), "a policy entry is not the names");
         ByteBuffer b = ByteBuffer.wrap(table.get(CompiledPolicy.SECTION_NAMES)).order(ByteOrder.LITTLE_ENDIAN);
         Map<String, String> names = new HashMap<>();
         while (b.hasRemaining()) {
@@ -155,14 +199,14 @@ class CompiledPolicyTest {
         assertEquals("mkdir", names.get(x86 + "/83"));
         assertEquals("mkdir (i386)", names.get(Integer.toHexString(Arch.I386.auditArch()) + "/39"));
         assertEquals("getpid (x32)", names.get(x86 + "/" + (39 | Arch.X32_SYSCALL_BIT)));
-        assertEquals(SeccompLog.describe(Arch.X86_64.auditArch(), 83), names.get(x86 + "/83"));
+        assertEquals(SeccompLog.name(Arch.X86_64.auditArch(), 83), names.get(x86 + "/83"));
         Map<String, String> m = messages(s.get(CompiledPolicy.SECTION_MESSAGES));
         String unnamed = m.get(CompiledPolicy.MSG_SYSCALL_UNKNOWN + "/" + Arch.X86_64.auditArch() + "/0");
-        assertEquals("0\n" + SeccompLog.describe(Arch.X86_64.auditArch(), 5000),
+        assertEquals("0\n" + SeccompLog.name(Arch.X86_64.auditArch(), 5000),
                 unnamed.replace(CompiledPolicy.MSG_ARG + "n", "5000"));
         String x32 = m.get(CompiledPolicy.MSG_SYSCALL_UNKNOWN + "/" + Arch.X86_64.auditArch() + "/"
                 + Arch.X32_SYSCALL_BIT);
-        assertEquals("0\n" + SeccompLog.describe(Arch.X86_64.auditArch(), 5000 | Arch.X32_SYSCALL_BIT),
+        assertEquals("0\n" + SeccompLog.name(Arch.X86_64.auditArch(), 5000 | Arch.X32_SYSCALL_BIT),
                 x32.replace(CompiledPolicy.MSG_ARG + "n", "5000"));
     }
 
@@ -208,6 +252,9 @@ class CompiledPolicyTest {
         assertEquals(CompiledPolicy.SECTION_LIBSECCOMP, enumValue(h, "SECTION_LIBSECCOMP"));
         assertEquals(CompiledPolicy.SECTION_MESSAGES, enumValue(h, "SECTION_MESSAGES"));
         assertEquals(CompiledPolicy.SECTION_NAMES, enumValue(h, "SECTION_NAMES"));
+        assertEquals(CompiledPolicy.SECTION_SUPERVISOR, enumValue(h, "SECTION_SUPERVISOR"));
+        assertEquals(CompiledPolicy.MSG_ELSEWHERE, enumValue(h, "MSG_ELSEWHERE"));
+        assertEquals(CompiledPolicy.MSG_MORE, enumValue(h, "MSG_MORE"));
         assertEquals(CompiledPolicy.MSG_STEP_FAILED, enumValue(h, "MSG_STEP_FAILED"));
         assertEquals(CompiledPolicy.MSG_NOT_IN_PATH, enumValue(h, "MSG_NOT_IN_PATH"));
         assertEquals(CompiledPolicy.MSG_VIOLATION, enumValue(h, "MSG_VIOLATION"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sandbox.launch.StaticRun;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyLoader;
 import dev.sandbox.seccomp.FilterCompiler;
@@ -33,7 +34,7 @@ class PolicyCacheTest {
     private static CompiledPolicy entry(String syscall) {
         byte[] json = ("{\"mode\":\"block\",\"syscalls\":[\"" + syscall + "\"]}").getBytes(StandardCharsets.UTF_8);
         Policy p = new PolicyLoader(w -> { }).parse(json, "p.json");
-        return CompiledPolicy.of(json, new FilterCompiler().compile(p));
+        return CompiledPolicy.of(json, new StaticRun.Compiled(new FilterCompiler().compile(p), false));
     }
 
     private static String mode(Path p) throws IOException {

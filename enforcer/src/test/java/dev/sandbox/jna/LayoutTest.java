@@ -30,6 +30,9 @@ public class LayoutTest {
         assertEquals(c.get("sizeof_posix_spawnattr_t"), (long) LibC.SIZEOF_POSIX_SPAWNATTR);
         assertEquals(c.get("sizeof_sigset_t"), (long) LibC.SIZEOF_SIGSET);
         assertEquals(c.get("O_NONBLOCK"), (long) LibC.O_NONBLOCK);
+        assertEquals(c.get("O_PATH"), (long) LibC.O_PATH);
+        assertEquals(c.get("O_DIRECTORY"), (long) LibC.O_DIRECTORY);
+        assertEquals(c.get("sizeof_notify_record"), 28L); // Supervisor.RECORD_SIZE
         assertEquals(c.get("O_CLOEXEC"), (long) LibC.O_CLOEXEC);
         assertEquals(c.get("F_DUPFD_CLOEXEC"), (long) LibC.F_DUPFD_CLOEXEC);
         assertEquals(c.get("MFD_CLOEXEC"), (long) LibC.MFD_CLOEXEC);
@@ -43,6 +46,16 @@ public class LayoutTest {
         assertEquals(c.get("offsetof_termios_c_cc"), (long) LibC.TERMIOS_C_CC);
         assertEquals(c.get("ICANON"), (long) LibC.ICANON);
         assertEquals(c.get("ECHO"), (long) LibC.ECHO);
+        assertEquals(c.get("ISIG"), (long) LibC.ISIG);
+        assertEquals(c.get("IEXTEN"), (long) LibC.IEXTEN);
+        assertEquals(c.get("TIOCGWINSZ"), LibC.TIOCGWINSZ);
+        assertEquals(c.get("TIOCSWINSZ"), LibC.TIOCSWINSZ);
+        assertEquals(c.get("SIG_BLOCK"), (long) LibC.SIG_BLOCK);
+        assertEquals(c.get("SIG_SETMASK"), (long) LibC.SIG_SETMASK);
+        assertEquals(c.get("SIGQUIT"), (long) LibC.SIGQUIT);
+        assertEquals(c.get("SIGTTIN"), (long) LibC.SIGTTIN);
+        assertEquals(c.get("SIGTTOU"), (long) LibC.SIGTTOU);
+        assertEquals(c.get("SIGWINCH"), (long) LibC.SIGWINCH);
         assertEquals(c.get("VTIME"), (long) LibC.VTIME);
         assertEquals(c.get("VMIN"), (long) LibC.VMIN);
         assertEquals(c.get("TCSANOW"), (long) LibC.TCSANOW);

@@ -62,7 +62,8 @@ public final class Decider {
         if (call.arch() == Arch.X32) {
             return Decision.of(Verdict.BLOCK, Source.ABI);
         }
-        if (ceiling != null && ceiling.lists(call)) {
+        // The ceiling names what a syscall is, whichever ABI it came through (i386 ptrace is still ptrace).
+        if (ceiling != null && (ceiling.lists(call) || ceiling.lists(new SyscallRef(Arch.X86_64, call.name())))) {
             if (ceilingSaid.add(call)) {
                 notice.accept(call + " is above the ceiling (" + ceiling.source() + "): refused with EPERM, and "
                         + "it will not be in the saved policy");

@@ -15,69 +15,46 @@ import java.util.StringJoiner;
  * never on the silent fast path.
  */
 public final class Decoder {
-    /** How to show one argument. */
-    enum Kind { INT, HEX, FD, DIRFD, PATH, OPEN_FLAGS, MODE, PROT, MMAP_FLAGS, DOMAIN, SOCK_TYPE, CLONE_FLAGS, SIG, PTR }
+    /** How to show one argument; the names are those of arguments.tsv, in lower case. */
+    enum Kind { INT, HEX, FD, DIRFD, PATH, STR, OPEN_FLAGS, MODE, PROT, MMAP_FLAGS, DOMAIN, SOCK_TYPE, CLONE_FLAGS, SIG,
+        PTR }
 
-    private static final Map<String, Kind[]> SIGNATURES = new HashMap<>();
+    /** Every x86_64 syscall's arguments, as many as it takes (none for getuid, one for personality). */
+    private static final Map<String, Kind[]> SIGNATURES = load();
 
-    static {
-        sig("read", Kind.FD, Kind.PTR, Kind.INT);
-        sig("write", Kind.FD, Kind.PTR, Kind.INT);
-        sig("pread64", Kind.FD, Kind.PTR, Kind.INT, Kind.INT);
-        sig("pwrite64", Kind.FD, Kind.PTR, Kind.INT, Kind.INT);
-        sig("close", Kind.FD);
-        sig("open", Kind.PATH, Kind.OPEN_FLAGS, Kind.MODE);
-        sig("openat", Kind.DIRFD, Kind.PATH, Kind.OPEN_FLAGS, Kind.MODE);
-        sig("creat", Kind.PATH, Kind.MODE);
-        sig("mkdir", Kind.PATH, Kind.MODE);
-        sig("mkdirat", Kind.DIRFD, Kind.PATH, Kind.MODE);
-        sig("rmdir", Kind.PATH);
-        sig("unlink", Kind.PATH);
-        sig("unlinkat", Kind.DIRFD, Kind.PATH, Kind.HEX);
-        sig("chdir", Kind.PATH);
-        sig("chmod", Kind.PATH, Kind.MODE);
-        sig("chown", Kind.PATH, Kind.INT, Kind.INT);
-        sig("truncate", Kind.PATH, Kind.INT);
-        sig("stat", Kind.PATH, Kind.PTR);
-        sig("lstat", Kind.PATH, Kind.PTR);
-        sig("newfstatat", Kind.DIRFD, Kind.PATH, Kind.PTR, Kind.HEX);
-        sig("statx", Kind.DIRFD, Kind.PATH, Kind.HEX, Kind.HEX, Kind.PTR);
-        sig("access", Kind.PATH, Kind.INT);
-        sig("faccessat", Kind.DIRFD, Kind.PATH, Kind.INT);
-        sig("faccessat2", Kind.DIRFD, Kind.PATH, Kind.INT, Kind.HEX);
-        sig("readlink", Kind.PATH, Kind.PTR, Kind.INT);
-        sig("readlinkat", Kind.DIRFD, Kind.PATH, Kind.PTR, Kind.INT);
-        sig("rename", Kind.PATH, Kind.PATH);
-        sig("renameat", Kind.DIRFD, Kind.PATH, Kind.DIRFD, Kind.PATH);
-        sig("renameat2", Kind.DIRFD, Kind.PATH, Kind.DIRFD, Kind.PATH, Kind.HEX);
-        sig("link", Kind.PATH, Kind.PATH);
-        sig("symlink", Kind.PATH, Kind.PATH);
-        sig("execve", Kind.PATH, Kind.PTR, Kind.PTR);
-        sig("execveat", Kind.DIRFD, Kind.PATH, Kind.PTR, Kind.PTR, Kind.HEX);
-        sig("mmap", Kind.PTR, Kind.INT, Kind.PROT, Kind.MMAP_FLAGS, Kind.FD, Kind.HEX);
-        sig("mprotect", Kind.PTR, Kind.INT, Kind.PROT);
-        sig("munmap", Kind.PTR, Kind.INT);
-        sig("socket", Kind.DOMAIN, Kind.SOCK_TYPE, Kind.INT);
-        sig("connect", Kind.FD, Kind.PTR, Kind.INT);
-        sig("bind", Kind.FD, Kind.PTR, Kind.INT);
-        sig("listen", Kind.FD, Kind.INT);
-        sig("clone", Kind.CLONE_FLAGS, Kind.PTR, Kind.PTR, Kind.PTR, Kind.HEX);
-        sig("clone3", Kind.PTR, Kind.INT);
-        sig("kill", Kind.INT, Kind.SIG);
-        sig("tgkill", Kind.INT, Kind.INT, Kind.SIG);
-        sig("ioctl", Kind.FD, Kind.HEX, Kind.HEX);
-        sig("fcntl", Kind.FD, Kind.INT, Kind.HEX);
-        sig("getdents64", Kind.FD, Kind.PTR, Kind.INT);
-        sig("ptrace", Kind.INT, Kind.INT, Kind.PTR, Kind.PTR);
-        sig("brk", Kind.PTR);
-        sig("getpid");
-        sig("getppid");
-        sig("exit_group", Kind.INT);
-        sig("exit", Kind.INT);
+    private static Map<String, Kind[]> load() {
+        Map<String, Kind[]> m = new HashMap<>();
+        try (var in = Decoder.class.getResourceAsStream("arguments.tsv")) {
+            if (in == null) {
+                throw new IllegalStateException("arguments.tsv is missing from the build");
+            }
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] cols = line.split("\t", 2);
+                String[] words = cols.length < 2 || cols[1].isBlank() ? new String[0] : cols[1].trim().split(" ");
+                Kind[] kinds = new Kind[words.length];
+                for (int i = 0; i < words.length; i++) {
+                    kinds[i] = Kind.valueOf(words[i].toUpperCase(java.util.Locale.ROOT));
+                }
+                m.put(cols[0].trim(), kinds);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return m;
     }
 
-    private static void sig(String name, Kind... kinds) {
-        SIGNATURES.put(name, kinds);
+    /** How many arguments {@code name} takes on x86_64; -1 if the table does not know it. */
+    static int arity(String name) {
+        Kind[] k = SIGNATURES.get(name);
+        return k == null ? -1 : k.length;
+    }
+
+    /** The kind of argument {@code i} of {@code name}, for tests. */
+    static Kind kind(String name, int i) {
+        return SIGNATURES.get(name)[i];
     }
 
     private static final int PATH_MAX_SHOWN = 256;
@@ -88,13 +65,17 @@ public final class Decoder {
     private final Memory localIov = new Memory(16);
     private final Memory remoteIov = new Memory(16);
 
-    /** {@code openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC)}; unknown syscalls show three raw arguments. */
+    /**
+     * {@code openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC)}. A call through another ABI shows its raw
+     * arguments (as many as the x86_64 call of that name takes); a syscall newer than the table shows three.
+     */
     public String decode(int pid, SyscallInfo call) {
         String name = call.name();
-        Kind[] kinds = call.arch() == Arch.X86_64 ? SIGNATURES.get(name) : null;
+        Kind[] kinds = SIGNATURES.get(name);
         StringJoiner out = new StringJoiner(", ", name + "(", ")");
-        if (kinds == null) {
-            for (int i = 0; i < 3; i++) {
+        if (kinds == null || call.arch() != Arch.X86_64) {
+            int n = kinds == null ? 3 : kinds.length;
+            for (int i = 0; i < n; i++) {
                 out.add(hex(call.args()[i]));
             }
             return out.toString();
@@ -116,7 +97,7 @@ public final class Decoder {
             case INT -> Long.toString((int) v == v ? (int) v : v);
             case HEX, PTR -> v == 0 && kind == Kind.PTR ? "NULL" : hex(v);
             case DIRFD -> (int) v == -100 ? "AT_FDCWD" : Integer.toString((int) v);
-            case PATH -> string(pid, v);
+            case PATH, STR -> string(pid, v);
             case MODE -> "0" + Long.toOctalString(v & 07777);
             case OPEN_FLAGS -> openFlags(v);
             case PROT -> flags(v, PROT, "PROT_NONE");

@@ -10,13 +10,16 @@ import dev.sandbox.trace.jna.Ptrace;
  * One syscall as a stop reports it (PTRACE_GET_SYSCALL_INFO): op, arch, number, arguments. Filled from the loop's
  * one reused native buffer; the arch is read at every stop because an x86_64 task may enter through int $0x80.
  */
-public record SyscallInfo(int op, Arch arch, int nr, long[] args, long rval) {
+public record SyscallInfo(int op, Arch arch, int nr, long[] args, long rval, long ip) {
+    /** The x86_64 legacy vsyscall page (fixed address, <asm/vsyscall.h> VSYSCALL_ADDR). */
+    static final long VSYSCALL_PAGE = 0xffffffffff600000L;
+
     /** Reads the buffer PTRACE_GET_SYSCALL_INFO filled; {@code arch} null means an arch this tool does not know. */
     static SyscallInfo read(Memory buf) {
         int op = buf.getByte(Ptrace.INFO_OP) & 0xff;
         int auditArch = buf.getInt(Ptrace.INFO_ARCH);
         if (op == Ptrace.PTRACE_SYSCALL_INFO_EXIT) {
-            return new SyscallInfo(op, null, -1, null, buf.getLong(Ptrace.INFO_RVAL));
+            return new SyscallInfo(op, null, -1, null, buf.getLong(Ptrace.INFO_RVAL), 0);
         }
         long rawNr = buf.getLong(Ptrace.INFO_NR);
         Arch arch = Arch.of(auditArch, rawNr);
@@ -25,7 +28,12 @@ public record SyscallInfo(int op, Arch arch, int nr, long[] args, long rval) {
             args[i] = buf.getLong(Ptrace.INFO_ARGS + 8L * i);
         }
         int nr = arch == Arch.X32 ? (int) (rawNr & ~Arch.X32_SYSCALL_BIT) : (int) rawNr;
-        return new SyscallInfo(op, arch, nr, args, 0);
+        return new SyscallInfo(op, arch, nr, args, 0, buf.getLong(Ptrace.INFO_IP));
+    }
+
+    /** Entered through the vsyscall page: the kernel emulates the call and reports it to seccomp only. */
+    public boolean vsyscall() {
+        return (ip & ~0xfffL) == VSYSCALL_PAGE;
     }
 
     public String name() {

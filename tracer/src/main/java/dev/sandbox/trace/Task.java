@@ -7,8 +7,8 @@ final class Task {
     String exe;
     /** The launcher before its execve: its own syscalls are the sandbox's, not the program's. */
     boolean launcher;
-    /** Entry was refused (orig_rax = -1): at the exit stop, the return value becomes -EPERM. */
-    boolean blockPending;
+    /** Entry was refused (orig_rax = -1): at the exit stop the return value becomes -blockErrno; 0 if not. */
+    int blockErrno;
     /** PTRACE_INTERRUPT was sent and its stop has not been seen yet. */
     boolean interruptPending;
     /** Stopped by our interrupt while a prompt is open; resumed when it closes. */

@@ -49,5 +49,9 @@ class PtraceLayoutTest {
         assertEquals(c.get("offsetof_ptrace_syscall_info_exit_is_error"), (long) Ptrace.INFO_IS_ERROR);
         assertEquals(c.get("ORIG_RAX_OFFSET"), Ptrace.ORIG_RAX);
         assertEquals(c.get("RAX_OFFSET"), Ptrace.RAX);
+        assertEquals(c.get("RDI_OFFSET"), Ptrace.RDI);
+        assertEquals(c.get("RBX_OFFSET"), Ptrace.RBX);
+        assertEquals(c.get("PR_SET_DUMPABLE"), (long) Ptrace.PR_SET_DUMPABLE);
+        assertEquals(c.get("offsetof_ptrace_syscall_info_instruction_pointer"), (long) Ptrace.INFO_IP);
     }
 }

@@ -41,12 +41,15 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        SandboxCommand.Loaded loaded = SandboxCommand.load(policy, line -> err.println("sandbox: " + line));
+        SandboxCommand.Loaded loaded = SandboxCommand.loaded(policy, line -> err.println("sandbox: " + line));
         if (StaticRun.refusesExecve(loaded.policy())) {
             throw new SandboxException("policy " + loaded.policy().source() + " refuses execve, so no program could "
                     + "start under it: add \"execve\" to the policy", ExitCodes.REFUSED);
         }
+        // The file is for other tools (bwrap --seccomp FD), which have no supervisor to answer a notification: it
+        // always gets the filter that kills by itself.
         BpfProgram bpf = new FilterCompiler().compile(loaded.policy());
+        StaticRun.Compiled compiled = StaticRun.compile(loaded.policy());
         if (output != null) {
             Path tmp = Files.createTempFile(output.toAbsolutePath().getParent(), ".sandbox-bpf-", "");
             try {
@@ -66,12 +69,12 @@ final class CompileCommand implements Callable<Integer> {
         }
         Path entry;
         try {
-            entry = cache.store(CompiledPolicy.of(loaded.bytes(), bpf));
+            entry = cache.store(CompiledPolicy.of(loaded.bytes(), compiled));
         } catch (IOException e) {
             throw new SandboxException("cannot cache the compiled policy: " + e.getMessage(), ExitCodes.REFUSED, e);
         }
         if (verbose) {
-            err.println("sandbox: " + loaded.policy().source() + ": " + bpf.instructions() + " BPF instructions, "
+            err.println("sandbox: " + loaded.policy().source() + ": " + compiled.bpf().instructions() + " BPF instructions, "
                     + "cached in " + entry);
         }
         return 0;

@@ -3,20 +3,21 @@ package dev.sandbox.cli;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.jna.LibC;
-import dev.sandbox.launch.Capture;
+import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.Launcher;
+import dev.sandbox.launch.RawArgs;
+import dev.sandbox.launch.RawPath;
 import dev.sandbox.launch.SignalForwarder;
 import dev.sandbox.launch.Signals;
+import dev.sandbox.launch.Stdio;
 import com.google.gson.JsonObject;
 import dev.sandbox.learn.AuditLog;
 import dev.sandbox.learn.Decider;
 import dev.sandbox.learn.LearnedPolicy;
 import dev.sandbox.learn.OnUnknown;
-import com.googlecode.lanterna.screen.Screen;
-import com.googlecode.lanterna.screen.TerminalScreen;
-import com.googlecode.lanterna.terminal.DefaultTerminalFactory;
 import dev.sandbox.line.LinePrompter;
 import dev.sandbox.screen.LearnScreen;
+import dev.sandbox.screen.Tty;
 import dev.sandbox.policy.Mode;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.prompt.Prompter;
@@ -25,19 +26,32 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.function.Consumer;
 
 /** {@code --trace-block-dynamic}: wires the tracer, the decision chain, a prompter and the export together. */
 final class LearnRun {
     private final SandboxCommand opts;
-    private final List<String> command;
+    private final Argv command;
     private final PrintStream err;
+    /** Bytes the sandbox itself wrote to stderr: if any land during the run, stderr's range is not the program's. */
+    private final long[] ownStderr = new long[1];
 
-    LearnRun(SandboxCommand opts, List<String> command, PrintStream err) {
+    LearnRun(SandboxCommand opts, Argv command, PrintStream err) {
         this.opts = opts;
         this.command = command;
-        this.err = err;
+        this.err = new PrintStream(new java.io.FilterOutputStream(err) {
+            @Override
+            public void write(int b) throws IOException {
+                ownStderr[0]++;
+                out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ownStderr[0] += len;
+                out.write(b, off, len);
+            }
+        }, true);
     }
 
     int run() {
@@ -58,8 +72,8 @@ final class LearnRun {
             if (opts.policy != null || opts.save != null) {
                 throw new SandboxException("--into FILE already means --policy FILE --save FILE", ExitCodes.REFUSED);
             }
-            if (java.nio.file.Files.exists(opts.into)) {
-                opts.policy = opts.into.toString();
+            if (java.nio.file.Files.exists(RawPath.forReading(opts.into))) {
+                opts.policy = RawPath.forReading(opts.into).toString();
             }
             opts.save = opts.into;
         }
@@ -67,17 +81,15 @@ final class LearnRun {
         Policy ceiling = null;
         if (!opts.noCeiling) {
             String name = opts.ceiling != null ? opts.ceiling : "ceiling";
-            Path file;
             try {
-                file = dev.sandbox.policy.PolicyResolver.resolve(name);
+                ceiling = SandboxCommand.load(name, say);
             } catch (SandboxException e) {
                 throw new SandboxException("the learning ceiling: " + e.userMessage() + " (or learn with --no-ceiling)",
                         ExitCodes.REFUSED);
             }
-            ceiling = new dev.sandbox.policy.PolicyLoader(say).load(file);
             if (ceiling.mode() != Mode.BLOCK) {
-                throw new SandboxException("the ceiling " + file + " must be a block-mode policy listing the syscalls "
-                        + "that may never be allowed", ExitCodes.REFUSED);
+                throw new SandboxException("the ceiling " + ceiling.source() + " must be a block-mode policy listing "
+                        + "the syscalls that may never be allowed", ExitCodes.REFUSED);
             }
         }
         boolean fast = base != null && base.mode() == Mode.ALLOW && !opts.full;
@@ -92,7 +104,7 @@ final class LearnRun {
         AuditLog audit = null;
         if (opts.audit != null) {
             try {
-                audit = new AuditLog(opts.audit);
+                audit = new AuditLog(RawPath.forReading(opts.audit));
             } catch (IOException e) {
                 throw new SandboxException("cannot open the audit file " + opts.audit + ": " + e.getMessage(),
                         ExitCodes.REFUSED);
@@ -102,105 +114,136 @@ final class LearnRun {
         // Everything that can refuse has been checked: only now may the screen take over the terminal.
         boolean terminal = LibC.isatty(0) == 1 && LibC.isatty(1) == 1;
         String term = System.getenv("TERM");
-        boolean capable = terminal && term != null && !term.isEmpty() && !term.equals("dumb");
+        // The screen borrows the alternate screen for each question: terminals without one get the line prompt.
+        boolean capable = terminal && term != null && !term.isEmpty() && !term.equals("dumb")
+                && !term.equals("linux") && !term.startsWith("vt");
         boolean screenUi = onUnknown == OnUnknown.ASK && (opts.ui.equals("screen") || opts.ui.equals("auto") && capable);
         if (opts.ui.equals("screen") && !terminal) {
             // Refuse rather than fall back: the person asked for a screen that cannot be shown here.
             throw new SandboxException("--ui screen needs a terminal on stdin and stdout", ExitCodes.REFUSED);
         }
         LinePrompter line = LinePrompter.open();
-        Screen screen = null;
+        Tty tty = null;
         LearnScreen learnScreen = null;
         Tracer[] tracerRef = new Tracer[1];
         if (screenUi) {
-            try {
-                screen = new TerminalScreen(new DefaultTerminalFactory().setForceTextTerminal(true).createTerminal());
-                screen.startScreen();
-            } catch (IOException e) {
-                throw new SandboxException("cannot start the screen UI: " + e.getMessage() + " (try --ui line)",
+            tty = Tty.open();
+            if (tty == null) {
+                throw new SandboxException("cannot start the screen UI: no controlling terminal (try --ui line)",
                         ExitCodes.REFUSED);
             }
-            learnScreen = new LearnScreen(screen, String.join(" ", command), sig -> tracerRef[0].interrupt(sig));
+            // q or Ctrl-C inside a question ends the session as an interrupt does (exit 130), and says so
+            learnScreen = LearnScreen.on(tty, command.display(), fast, () -> tracerRef[0].interrupt(LibC.SIGINT));
         }
         Prompter prompter = onUnknown != OnUnknown.ASK ? null : learnScreen != null ? learnScreen : line;
         Decider decider = new Decider(base, ceiling, onUnknown, prompter, say);
         LearnedPolicy learned = new LearnedPolicy();
-        // Pinning makes each stop cheaper but puts every thread of the program on one CPU: worth it only when
-        // every syscall stops (full mode); in fast mode stops are rare and threads keep their parallelism.
+        // Pinning makes each stop cheaper but the program then sees one CPU (nproc, sched_getaffinity) and may take
+        // another path than it will under the enforcer: only when asked for.
         Tracer tracer = new Tracer(launcher,
-                new Tracer.Options(filterBase, Duration.ofSeconds(opts.timeout), fast, !opts.noPin && !fast,
-                        opts.verbose),
+                new Tracer.Options(filterBase, Duration.ofSeconds(opts.timeout), fast, opts.pin, opts.verbose, null,
+                        ceiling),
                 decider, prompter, learned, text -> err.println(text), audit);
         tracerRef[0] = tracer;
         if (opts.verbose) {
-            say.accept("learning " + command.get(0) + (base != null ? " with base policy " + base.source() : "")
+            say.accept("learning " + command.programName() + (base != null ? " with base policy " + base.source() : "")
                     + (fast ? " (fast mode: only syscalls outside the base allowlist stop)" : "")
                     + "; unknown syscalls: " + onUnknown.name().toLowerCase(java.util.Locale.ROOT));
         }
-        // Outputs that are not a terminal pass through a hashing pipe, for the fidelity check (verify); a terminal
-        // stays the program's own, since a program that sees a pipe instead behaves differently. In screen mode
-        // the program runs on a pty of its own, shown in the output pane.
-        Capture out = learnScreen != null || LibC.isatty(1) == 1 ? null
-                : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.out), "stdout");
-        Capture errCapture = learnScreen != null || LibC.isatty(2) == 1 ? null
-                : Capture.of(new java.io.FileOutputStream(java.io.FileDescriptor.err), "stderr");
-        if (learnScreen != null) {
-            tracer.terminal(learnScreen.programTerminal());
-            tracer.feed(learnScreen);
-        } else {
-            tracer.outputs(out == null ? -1 : out.childFd(), errCapture == null ? -1 : errCapture.childFd());
+        // The program gets our fds 0, 1 and 2 as they are: a program that finds a pipe where its file was takes
+        // another path (see Stdio). Only their kinds are recorded, and what it wrote to a regular file is read back
+        // afterwards for verify. The screen UI leaves the terminal to the program too: it borrows it only while a
+        // question is open.
+        Stdio.Kind[] kinds = new Stdio.Kind[3];
+        for (int fd = 0; fd < 3; fd++) {
+            kinds[fd] = Stdio.kind(fd);
         }
-        SignalForwarder forwarder = SignalForwarder.install(tracer::interrupt);
+        Stdio.Mark outMark = Stdio.Mark.before(1);
+        Stdio.Mark errMark = Stdio.Mark.before(2);
+        if (learnScreen != null) {
+            tracer.feed(learnScreen);
+        }
+        // In the screen UI the program has the keys between questions, so a Ctrl-C there is the program's: the
+        // kernel sends SIGINT to the whole foreground group, the program among it, and the sandbox lets it decide
+        // (as strace -o does). If it dies of it, the session ends normally and the policy is saved.
+        boolean programsCtrlC = learnScreen != null;
+        SignalForwarder forwarder = SignalForwarder.install(sig -> {
+            if (!(programsCtrlC && sig == LibC.SIGINT)) {
+                tracer.interrupt(sig);
+            }
+        });
         Tracer.Result result;
-        String stdoutHash;
-        String stderrHash;
+        long ownBefore = ownStderr[0];
+        boolean ownDuring;
         try {
             result = tracer.run(command);
         } finally {
-            forwarder.uninstall();
-            stdoutHash = out == null ? null : out.finish();
-            stderrHash = errCapture == null ? null : errCapture.finish();
-            if (learnScreen != null) {
-                try {
-                    learnScreen.close();
-                    screen.stopScreen();
-                } catch (IOException e) {
-                    say.accept("closing the screen: " + e.getMessage());
-                }
+            // In the screen UI the handler stays to the end: the program's Ctrl-C reached the sandbox too, and the
+            // JVM may run the handler only now; the default one would exit at once, before the policy is saved.
+            if (!programsCtrlC) {
+                forwarder.uninstall();
+            }
+            ownDuring = ownStderr[0] != ownBefore;
+            if (tty != null) {
+                tty.close();
             }
         }
-        report(result);
+        String endedAt = learnScreen == null ? null : learnScreen.endedByPerson();
+        report(result, endedAt);
+        if (learnScreen != null) {
+            say.accept("session: " + learnScreen.summary());
+            if (learnScreen.wasUnavailable()) {
+                say.accept("some questions could not take the terminal and were blocked");
+            }
+        }
         if (audit != null) {
             try {
                 audit.close();
+                RawPath.commit(opts.audit);
             } catch (IOException e) {
                 say.accept("closing the audit file: " + e.getMessage());
             }
         }
-        LearnedPolicy.Run run = new LearnedPolicy.Run(command, System.getProperty("os.version"), version(), base,
+        LearnedPolicy.Run run = new LearnedPolicy.Run(command.strings(), System.getProperty("os.version"), version(), base,
                 fast, result.status() != null && !result.status().signaled() ? result.status().code() : null,
                 ceiling, !opts.noFamilies, previous);
         LearnedPolicy.Export export = learned.export(run);
         JsonObject json = export.json();
         JsonObject meta = json.getAsJsonObject("metadata");
         meta.addProperty("cwd", System.getProperty("user.dir"));
+        if (!command.utf8()) {
+            // metadata.program/args are text; these are the exact bytes, for verify to run the same command
+            com.google.gson.JsonArray raw = new com.google.gson.JsonArray();
+            command.argv().forEach(a -> raw.add(java.util.Base64.getEncoder().encodeToString(a)));
+            meta.add("argv_base64", raw);
+        }
+        JsonObject stdio = stdioKinds(kinds);
+        if (kinds[0] == Stdio.Kind.FILE) {
+            try {
+                stdio.addProperty("stdin_path", java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/fd/0"))
+                        .toString());
+            } catch (IOException | RuntimeException e) {
+                // verify then gives an empty file
+            }
+        }
+        meta.add("stdio", stdio);
         if (result.status() != null && result.interrupted() == 0 && result.killedAt() == null) {
             JsonObject outcome = new JsonObject();
             outcome.addProperty("exit_status", result.status().sandboxExitCode());
-            if (stdoutHash != null) {
-                outcome.addProperty("stdout_sha256", stdoutHash);
-            }
-            if (stderrHash != null) {
-                outcome.addProperty("stderr_sha256", stderrHash);
-            }
+            written(outcome, "stdout", outMark);
+            // The sandbox's own lines (a --verbose trace, a notice) may share the file: then the range is mixed.
+            written(outcome, "stderr", ownDuring ? null : errMark);
             meta.add("outcome", outcome);
         }
         int size = json.getAsJsonArray("syscalls").size();
         Path target = opts.save;
-        if (target == null && prompter != null && line != null && result.interrupted() == 0) {
-            Path suggested = Path.of(Path.of(command.get(0)).getFileName() + ".json");
-            if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + suggested + "?")) {
+        if (target == null && prompter != null && line != null && (result.interrupted() == 0 || endedAt != null)) {
+            Path suggested = RawPath.of(suggestedName(command.program()));
+            if (line.confirm("sandbox: save the learned policy (" + size + " syscalls) to " + RawPath.show(suggested)
+                    + "?", Duration.ofSeconds(opts.timeout))) {
                 target = suggested;
+            } else {
+                say.accept("not saved; to keep what a run learns: " + rerunWithSave(suggested));
             }
         }
         if (target != null) {
@@ -209,7 +252,7 @@ final class LearnRun {
                 say.accept(convergence(export));
             }
             if (opts.verify) {
-                Verifier.Report report = new Verifier(err).verify(target.toString());
+                Verifier.Report report = new Verifier(err).verify(RawPath.forReading(target), RawPath.show(target));
                 if (!report.identical()) {
                     return Verifier.DIFFERENT;
                 }
@@ -220,27 +263,46 @@ final class LearnRun {
         return result.exitCode();
     }
 
-    private void report(Tracer.Result r) {
-        if (r.killedAt() != null) {
-            err.println("sandbox: killed " + command.get(0) + " and every process it started, at syscall "
+    private void report(Tracer.Result r, String endedAt) {
+        if (endedAt != null) {
+            err.println("sandbox: you ended the session at " + endedAt + ": the traced programs were killed");
+        } else if (r.killedAt() != null) {
+            err.println("sandbox: killed " + command.programName() + " and every process it started, at syscall "
                     + r.killedAt());
         } else if (r.interrupted() != 0) {
             err.println("sandbox: interrupted by " + Signals.name(r.interrupted())
                     + ": the traced programs were killed");
         } else if (r.status() != null && r.status().signaled()) {
-            err.println("sandbox: " + command.get(0) + " was " + r.status().describe());
+            err.println("sandbox: " + command.programName() + " was " + r.status().describe());
         }
     }
 
     private void save(JsonObject json, int denied, Path target, Consumer<String> say) {
         try {
             LearnedPolicy.save(json, target);
+            RawPath.commit(target);
         } catch (IOException e) {
-            throw new SandboxException("cannot save the learned policy to " + target + ": " + e.getMessage(),
-                    ExitCodes.REFUSED);
+            throw new SandboxException("cannot save the learned policy to " + RawPath.show(target) + ": "
+                    + e.getMessage(), ExitCodes.REFUSED);
         }
-        say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + target
+        say.accept("saved " + json.getAsJsonArray("syscalls").size() + " allowed syscalls to " + RawPath.show(target)
                 + (denied > 0 ? " (" + denied + " denied, listed in its metadata)" : ""));
+    }
+
+    /** The command that learns again and saves: the sandbox's own options as given, with --save added. */
+    private String rerunWithSave(Path file) {
+        java.util.List<String> words = new java.util.ArrayList<>(java.util.List.of("sandbox"));
+        words.addAll(opts.ownArgs);
+        words.add("--save");
+        words.add(file.toString());
+        words.add("--exec");
+        words.addAll(command.strings());
+        StringBuilder b = new StringBuilder();
+        for (String w : words) {
+            b.append(b.length() == 0 ? "" : " ").append(w.matches("[A-Za-z0-9_./=:,+@%^-]+") ? w
+                    : "'" + w.replace("'", "'\\''") + "'");
+        }
+        return b.toString();
     }
 
     /** "2 new syscalls (statx, getrandom); no new syscalls in the last 3 runs": tells when learning is done. */
@@ -253,7 +315,8 @@ final class LearnRun {
     }
 
     /** The learned policy already at the --save target, to merge into; null if there is none. */
-    private static JsonObject previous(Path target) {
+    private static JsonObject previous(Path savePath) {
+        Path target = savePath == null ? null : RawPath.forReading(savePath);
         if (target == null || !java.nio.file.Files.exists(target)) {
             return null;
         }
@@ -267,6 +330,46 @@ final class LearnRun {
         } catch (IOException e) {
             throw new SandboxException("cannot read " + target + ": " + e.getMessage(), ExitCodes.REFUSED);
         }
+    }
+
+    /**
+     * metadata.stdio: what the program's fds 0, 1 and 2 were ("file", "pipe", "terminal", "null", "socket",
+     * "device", "closed"), so that verify runs it with the same kinds.
+     */
+    static JsonObject stdioKinds(Stdio.Kind[] kinds) {
+        JsonObject o = new JsonObject();
+        String[] names = {"stdin", "stdout", "stderr"};
+        for (int i = 0; i < 3; i++) {
+            o.addProperty(names[i], kinds[i].label());
+        }
+        return o;
+    }
+
+    /** What the run wrote to a regular file, for verify: hash, length, and the text when short. */
+    private static void written(JsonObject outcome, String stream, Stdio.Mark mark) {
+        Stdio.Written w = mark == null ? null : mark.written();
+        if (w == null) {
+            return;
+        }
+        outcome.addProperty(stream + "_sha256", w.sha256());
+        outcome.addProperty(stream + "_bytes", w.bytes());
+        if (w.text() != null) {
+            outcome.addProperty(stream + "_text", w.text());
+        }
+    }
+
+    /** "ls.json" for /bin/ls: the program's last path element, as bytes. */
+    private static byte[] suggestedName(byte[] program) {
+        int slash = -1;
+        for (int i = 0; i < program.length; i++) {
+            if (program[i] == '/') {
+                slash = i;
+            }
+        }
+        byte[] base = java.util.Arrays.copyOfRange(program, slash + 1, program.length);
+        byte[] out = java.util.Arrays.copyOf(base, base.length + 5);
+        System.arraycopy(".json".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, base.length, 5);
+        return out;
     }
 
     private static String version() {

@@ -2,6 +2,9 @@ package dev.sandbox.cli;
 
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
+import dev.sandbox.launch.Argv;
+import dev.sandbox.launch.RawArgs;
+import dev.sandbox.launch.RawPath;
 import dev.sandbox.policy.PolicyException;
 import java.io.PrintStream;
 import java.util.Arrays;
@@ -17,25 +20,42 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args, System.err));
+        System.exit(run(args, RawArgs.of(args), System.err));
     }
 
     public static int run(String[] args, PrintStream err) {
+        return run(args, RawArgs.encode(args), err);
+    }
+
+    /**
+     * @param raw the same arguments as bytes ({@link RawArgs}): the program's are passed on as they are, and an
+     *            option value no String can hold reaches picocli as a token that {@link RawPath} turns back
+     */
+    static int run(String[] args, List<byte[]> raw, PrintStream err) {
         if (plainForm(args)) {
             // The form people repeat skips picocli: building its model by reflection costs more than the rest
             // of an enforcing start-up together.
             try {
-                return SandboxCommand.enforce(args[1], List.of(Arrays.copyOfRange(args, 3, args.length)), err, false);
+                String policy = RawArgs.representable(raw.get(1)) ? args[1] : RawPath.token(raw.get(1));
+                return SandboxCommand.enforce(policy, Argv.ofBytes(raw.subList(3, args.length)), err, false);
             } catch (RuntimeException ex) {
                 return report(ex, err, false);
             }
         }
         int split = Arrays.asList(args).indexOf("--exec");
-        String[] own = split < 0 ? args : Arrays.copyOfRange(args, 0, split);
-        List<String> command = split < 0 ? List.of() : List.of(Arrays.copyOfRange(args, split + 1, args.length));
+        String[] own = split < 0 ? args.clone() : Arrays.copyOfRange(args, 0, split);
+        for (int i = 0; i < own.length; i++) {
+            if (!RawArgs.representable(raw.get(i))) {
+                own[i] = RawPath.token(raw.get(i));
+            }
+        }
+        Argv command = split < 0 || split + 1 >= args.length ? null
+                : Argv.ofBytes(raw.subList(split + 1, args.length));
 
         SandboxCommand root = new SandboxCommand(command, err);
+        root.ownArgs = List.of(own);
         CommandLine cl = new CommandLine(root);
+        cl.registerConverter(java.nio.file.Path.class, RawPath::of);
         if (split < 0) {
             // Subcommands are registered only when no program is being run: picocli reflects over every
             // registered command at start-up, and an --exec run (the one whose start-up matters) needs none.

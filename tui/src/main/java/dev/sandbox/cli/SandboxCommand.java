@@ -4,17 +4,18 @@ import dev.sandbox.cache.CompiledPolicy;
 import dev.sandbox.cache.PolicyCache;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
+import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.Launcher;
+import dev.sandbox.launch.RawArgs;
+import dev.sandbox.launch.RawPath;
 import dev.sandbox.launch.StaticRun;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyLoader;
 import dev.sandbox.policy.PolicyResolver;
-import dev.sandbox.seccomp.BpfProgram;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
@@ -83,18 +84,22 @@ final class SandboxCommand implements Callable<Integer> {
             + "allowlist (default: fast mode, where a seccomp filter stops only on syscalls the base does not allow).")
     boolean full;
 
-    @Option(names = "--no-pin", description = "While learning, do not keep the tracer and the program on one CPU "
-            + "(pinning makes each syscall stop several times cheaper).")
-    boolean noPin;
+    @Option(names = "--pin", description = "While learning, keep the tracer and the program on one CPU: each "
+            + "syscall stop is several times cheaper, but the program sees one CPU (nproc, sched_getaffinity) and may "
+            + "behave differently than it will under the enforcer.")
+    boolean pin;
 
     @Option(names = "--verbose", description = "Say what the sandbox does, on stderr (while learning: every "
             + "syscall and its decision).")
     boolean verbose;
 
-    private final List<String> command;
+    /** The sandbox's own arguments as given (before --exec), to show a command to run again. */
+    java.util.List<String> ownArgs = java.util.List.of();
+    /** What follows --exec, as bytes; null when there is none. */
+    private final Argv command;
     private final PrintStream err;
 
-    SandboxCommand(List<String> command, PrintStream err) {
+    SandboxCommand(Argv command, PrintStream err) {
         this.command = command;
         this.err = err;
     }
@@ -105,7 +110,7 @@ final class SandboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (command.isEmpty()) {
+        if (command == null) {
             throw new SandboxException("missing --exec PROGRAM (try 'sandbox --help')", ExitCodes.REFUSED);
         }
         Consumer<String> say = line -> err.println("sandbox: " + line);
@@ -124,11 +129,11 @@ final class SandboxCommand implements Callable<Integer> {
      * A static run, which also leaves the compiled policy in the user's cache: the next run of the same policy file
      * can then start without a JVM (native/src/sandbox-run.c).
      */
-    static int enforce(String policyArg, List<String> command, PrintStream err, boolean verbose) {
+    static int enforce(String policyArg, Argv command, PrintStream err, boolean verbose) {
         Consumer<String> say = sayTo(err);
         Consumer<String> verboseSink = verbose ? say : QUIET;
-        Loaded loaded = load(policyArg, say);
-        return cacheCompiled(new StaticRun(Launcher.installed(), verboseSink, say), loaded, verboseSink)
+        Loaded loaded = loaded(policyArg, say);
+        return cacheCompiled(new StaticRun(Launcher.installed(), verboseSink, say, verbose), loaded, verboseSink)
                 .run(loaded.policy(), command);
     }
 
@@ -145,7 +150,7 @@ final class SandboxCommand implements Callable<Integer> {
     /** Has {@code run} leave what it compiles in the cache, when the policy came from a file the cache can key. */
     static StaticRun cacheCompiled(StaticRun run, Loaded loaded, Consumer<String> verbose) {
         if (loaded.bytes() != null) {
-            run.onCompiled((p, bpf) -> cache(loaded.bytes(), bpf, verbose));
+            run.onCompiled((p, compiled) -> cache(loaded.bytes(), compiled, verbose));
         }
         return run;
     }
@@ -153,16 +158,24 @@ final class SandboxCommand implements Callable<Integer> {
     /** A policy and the bytes it was parsed from (null when the file is not one the cache can key). */
     record Loaded(Policy policy, byte[] bytes) {}
 
-    static Loaded load(String policyArg, Consumer<String> say) {
-        return load(policyArg, null, say);
+    Policy loadPolicy(Consumer<String> say) {
+        return load(policy, say);
     }
 
-    /** @param name how messages name the policy; null: as given when it is a path, else the file found */
-    static Loaded load(String policyArg, String name, Consumer<String> say) {
-        Path file = PolicyResolver.resolve(policyArg);
-        if (name == null) {
-            name = policyArg.contains("/") || policyArg.endsWith(".json") ? policyArg : file.toString();
-        }
+    /** A policy option (NAME or FILE) whose value may be bytes no String holds ({@link RawPath}). */
+    static Policy load(String arg, Consumer<String> say) {
+        return loaded(arg, say).policy();
+    }
+
+    static Loaded loaded(String arg, Consumer<String> say) {
+        String shown = RawPath.show(arg);
+        Path file = RawArgs.representable(RawPath.bytes(arg)) ? PolicyResolver.resolve(arg)
+                : RawPath.forReading(RawPath.of(arg));
+        return loaded(file, shown.contains("/") || shown.endsWith(".json") ? shown : file.toString(), say);
+    }
+
+    /** @param name how messages name the policy */
+    static Loaded loaded(Path file, String name, Consumer<String> say) {
         PolicyLoader loader = new PolicyLoader(say);
         byte[] bytes = null;
         try {
@@ -178,20 +191,16 @@ final class SandboxCommand implements Callable<Integer> {
     }
 
     /** Best effort: a cache that cannot be written costs the next run its JVM-free start, nothing else. */
-    static void cache(byte[] policyBytes, BpfProgram bpf, Consumer<String> verbose) {
+    static void cache(byte[] policyBytes, StaticRun.Compiled compiled, Consumer<String> verbose) {
         PolicyCache cache = PolicyCache.forUser();
         if (cache == null) {
             verbose.accept("not caching the compiled policy: neither XDG_CACHE_HOME nor HOME is set");
             return;
         }
         try {
-            verbose.accept("compiled policy cached in " + cache.store(CompiledPolicy.of(policyBytes, bpf)));
+            verbose.accept("compiled policy cached in " + cache.store(CompiledPolicy.of(policyBytes, compiled)));
         } catch (IOException | RuntimeException e) {
             verbose.accept("not caching the compiled policy: " + e.getMessage());
         }
-    }
-
-    Policy loadPolicy(Consumer<String> say) {
-        return load(policy, say).policy();
     }
 }

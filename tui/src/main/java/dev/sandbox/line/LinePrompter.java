@@ -108,21 +108,42 @@ public final class LinePrompter implements Prompter {
 
     @Override
     public boolean confirm(String question) {
-        write(question + " [y/n] ");
+        return confirm(question, java.time.Duration.ofSeconds(10));
+    }
+
+    /**
+     * Asks yes/no with a countdown; no answer in time, Enter, Esc, n, q, Ctrl-C and Ctrl-D all mean no. Ctrl-C is read
+     * as a key here (signal keys are off while asking), so it cannot kill the sandbox with the terminal left raw.
+     */
+    public boolean confirm(String question, java.time.Duration timeout) {
         Memory saved = LibC.alloc(LibC.SIZEOF_TERMIOS);
-        boolean raw = enterRaw(saved);
+        boolean raw = enterRaw(saved, true);
         try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long shown = -1;
             while (!cancelled) {
-                int key = readKey(250);
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    write("\r\033[K" + question + " [y/N] no answer in " + timeout.toSeconds() + " s: no\n");
+                    return false;
+                }
+                long secs = (left + 999_999_999L) / 1_000_000_000L;
+                if (secs != shown) {
+                    shown = secs;
+                    write("\r\033[K" + question + " [y/N] (" + secs + " s) ");
+                }
+                int key = readKey((int) Math.min(250, left / 1_000_000L + 1));
                 if (key == 'y' || key == 'Y') {
                     write("y\n");
                     return true;
                 }
-                if (key == 'n' || key == 'N' || key == 'q' || key == 4) {
+                if (key == 'n' || key == 'N' || key == 'q' || key == 4 || key == 3 || key == '\r' || key == '\n'
+                        || key == 0x1b) {
                     write("n\n");
                     return false;
                 }
             }
+            write("\n");
             return false;
         } finally {
             if (raw) {
@@ -190,12 +211,16 @@ public final class LinePrompter implements Prompter {
     }
 
     private boolean enterRaw(Memory saved) {
+        return enterRaw(saved, false);
+    }
+
+    private boolean enterRaw(Memory saved, boolean noSignalKeys) {
         try {
             LibC.tcgetattr(fd, saved);
             Memory raw = LibC.alloc(LibC.SIZEOF_TERMIOS);
             raw.write(0, saved.getByteArray(0, LibC.SIZEOF_TERMIOS), 0, LibC.SIZEOF_TERMIOS);
             int lflag = raw.getInt(LibC.TERMIOS_C_LFLAG);
-            raw.setInt(LibC.TERMIOS_C_LFLAG, lflag & ~(LibC.ICANON | LibC.ECHO));
+            raw.setInt(LibC.TERMIOS_C_LFLAG, lflag & ~(LibC.ICANON | LibC.ECHO | (noSignalKeys ? LibC.ISIG : 0)));
             raw.setByte(LibC.TERMIOS_C_CC + LibC.VMIN, (byte) 1);
             raw.setByte(LibC.TERMIOS_C_CC + LibC.VTIME, (byte) 0);
             LibC.tcsetattr(fd, LibC.TCSANOW, raw);

@@ -60,10 +60,13 @@ public final class EditorModel {
                     p != null && p.has("first_executable") ? p.get("first_executable").getAsString() : null,
                     p != null && p.has("decided_by") ? p.get("decided_by").getAsString() : null));
         }
-        all.sort(Comparator.comparing((Row r) -> r.kb().category()).thenComparing(Row::name));
+        // What the policy lists comes first, so it opens on the policy itself; then every other syscall. Sorted once:
+        // a toggled row stays where it is.
+        all.sort(Comparator.comparing((Row r) -> !listed.contains(r.name())).thenComparing(r -> r.kb().category())
+                .thenComparing(Row::name));
     }
 
-    /** The rows the current filter shows, in category order. */
+    /** The rows the current filter shows: the listed ones first, each part in category order. */
     public List<Row> visible() {
         List<Row> out = new ArrayList<>();
         for (Row r : all) {

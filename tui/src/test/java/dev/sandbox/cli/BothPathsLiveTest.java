@@ -93,6 +93,10 @@ class BothPathsLiveTest {
         c.add(new Case("a program not in PATH is 127", "--policy", allowAll, "--exec", "no-such-program-in-path"));
         c.add(new Case("a program found in PATH", "--policy", allowAll, "--exec", "true"));
         c.add(new Case("a non-executable program is 126", "--policy", allowAll, "--exec", text.toString()));
+        c.add(new Case("a program that catches SIGSYS: SIGKILL, 159, named",
+                List.of("--policy", kill, "--exec", Probes.path("sigsys_catch"), dir.toString()), null, dir, false));
+        c.add(new Case("control characters in a name are escaped", "--policy", allowAll, "--exec",
+                "no-such\tprogram\u001b[2J"));
         return c;
     }
 
@@ -134,6 +138,69 @@ class BothPathsLiveTest {
         String named = "was killed by SIGSYS: policy violation (syscall mkdir is not allowed by " + kill + ")\n";
         if (Files.isReadable(Path.of("/dev/kmsg")) && Probes.isRoot()) {
             assertTrue(front.err().endsWith(named), front::toString);
+        }
+    }
+
+    /** The pids in a report differ from run to run; the rest must not. */
+    private static String samePids(String s) {
+        return s.replaceAll("\\b(pid|thread) \\d+", "$1 N");
+    }
+
+    @TestFactory
+    @DisplayName("violations in the tree: the same report on both paths (the supervisor, no kernel log needed)")
+    List<DynamicTest> violationsInTheTree() throws IOException {
+        Probes.assumeFeature(dev.sandbox.launch.Supervisor.available(),
+                "this kernel has no seccomp user notification (Linux 5.0)");
+        String kill = policy("tree", "{\"mode\":\"block\",\"syscalls\":[\"mkdir\",\"mkdirat\"]}");
+        Path dir = tmp.resolve("tree");
+        Map<String, List<String>> scripts = new java.util.LinkedHashMap<>();
+        scripts.put("a grandchild killed by SIGSYS, its parent sees 159", List.of("/bin/sh", "-c",
+                "mkdir " + dir + "; echo status $?"));
+        scripts.put("the first violation named, the rest counted", List.of("/bin/sh", "-c",
+                "for d in a b c; do mkdir " + dir + "$d; done; echo done"));
+        scripts.put("one more violation", List.of("/bin/sh", "-c", "mkdir " + dir + "a; mkdir " + dir + "b; true"));
+        scripts.put("a grandchild that catches SIGSYS gets SIGKILL", List.of("/bin/sh", "-c",
+                Probes.path("sigsys_catch") + " " + dir + "; echo status $?"));
+        scripts.put("a grandchild in the program's own kill", List.of(Probes.path("vfork_exec"),
+                Probes.path("mkdir"), dir.toString()));
+        scripts.put("the program killed after a grandchild", List.of("/bin/sh", "-c",
+                "mkdir " + dir + "; exec " + Probes.path("mkdir") + " " + dir));
+        List<DynamicTest> tests = new ArrayList<>();
+        scripts.forEach((name, command) -> tests.add(dynamicTest(name, () -> {
+            List<String> args = new ArrayList<>(List.of("--policy", kill, "--exec"));
+            args.addAll(command);
+            SandboxRun jvm = SandboxRun.run(args.toArray(String[]::new));
+            SandboxRun front = FrontRun.run(noJvm, args.toArray(String[]::new));
+            assertFalse(Files.exists(dir), "a violation was carried out");
+            assertTrue(jvm.err().contains("policy violation"), jvm::toString);
+            assertEquals(samePids(jvm.toString()), samePids(front.toString()), "JVM path, then sandbox-run");
+        })));
+        return tests;
+    }
+
+    @Test
+    @DisplayName("names in messages are shown as the JVM shows them, in a UTF-8 locale and in LANG=C")
+    void namesInLocales() throws Exception {
+        String allowAll = policy("locales", "{\"mode\":\"block\",\"syscalls\":[]}");
+        SandboxRun.run("--policy", allowAll, "--exec", "/bin/true");
+        for (String lang : new String[] {"C.UTF-8", "C"}) {
+            Map<String, String> env = new java.util.HashMap<>();
+            env.put("LANG", lang);
+            env.put("LC_ALL", null);
+            env.put("LC_CTYPE", null);
+            String[] args = {"--policy", allowAll, "--exec", "no-such-caf\u00e9-\u0085"};
+            ProcessBuilder pb = new ProcessBuilder(SandboxRun.command(args)).directory(Probes.root().toFile());
+            env.forEach((k, v) -> {
+                if (v == null) {
+                    pb.environment().remove(k);
+                } else {
+                    pb.environment().put(k, v);
+                }
+            });
+            SandboxRun jvm = SandboxRun.finish(pb.start(), 60);
+            SandboxRun front = FrontRun.run(noJvm, env, null, args);
+            assertEquals(127, jvm.exit(), jvm::toString);
+            assertEquals(jvm.toString(), front.toString(), lang);
         }
     }
 

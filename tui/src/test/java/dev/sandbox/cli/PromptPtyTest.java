@@ -80,46 +80,6 @@ class PromptPtyTest {
     }
 
     @Test
-    @DisplayName("screen mode: the modal appears for an unknown syscall, a key answers it, the policy records it")
-    void screenMode() throws Exception {
-        Path dir = tmp.resolve("made");
-        Path saved = tmp.resolve("saved.json");
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "screen", "--policy",
-                LearnerLiveTest.baseWithoutMkdir(tmp), "--save", saved.toString(), "--exec", Probes.path("mkdir"),
-                dir.toString())) {
-            // a frame reaches the terminal piece by piece: wait for the modal's last line and the screen's
-            String screen = t.await(s -> s.contains("unknown syscall mkdir (83)") && s.contains("E this executable")
-                    && s.contains("f feed filter"), 30);
-            assertTrue(screen.contains("sandbox learning: " + Probes.path("mkdir")), screen);
-            assertTrue(screen.contains("file, low risk: create a directory"), screen);
-            assertTrue(screen.matches("(?s).*\\[#+ *\\] \\d+s.*"), "countdown bar: " + screen);
-            assertTrue(screen.contains("allow: y always"), screen);
-            t.keys("y");
-            assertEquals(0, t.exitStatus(30));
-        }
-        assertTrue(Files.isDirectory(dir));
-        assertTrue(Files.readString(saved).contains("\"mkdir\""));
-    }
-
-    @Test
-    @DisplayName("screen mode: the program runs on its own terminal; Tab sends keys to it, ^D ends its input")
-    void screenTyping() throws Exception {
-        try (Tmux t = Tmux.start(tmp, "--trace-block-dynamic", "--ui", "screen", "--policy",
-                LearnerLiveTest.baseWithoutMkdir(tmp), "--save", tmp.resolve("s.json").toString(), "--exec",
-                "/bin/cat")) {
-            t.await(s -> s.contains("Tab type into the program"), 30);
-            t.press("Tab");
-            t.await(s -> s.contains("-- program (keys go here)"), 10);
-            t.keys("typed through the pty");
-            t.press("Enter");
-            // the pty echoes the line, then cat prints it: twice
-            t.await(s -> s.lines().filter(l -> l.equals("typed through the pty")).count() == 2, 10);
-            t.press("C-d");
-            assertEquals(0, t.exitStatus(30));
-        }
-    }
-
-    @Test
     @DisplayName("no answer with --timeout 1 blocks after about a second")
     void timeout() throws Exception {
         Path dir = tmp.resolve("late");

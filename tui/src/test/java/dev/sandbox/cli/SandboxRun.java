@@ -62,6 +62,19 @@ public record SandboxRun(int exit, String out, String err) {
         return new SandboxRun(p.exitValue(), out.join(), err.join());
     }
 
+    /** Runs a command line built by the test (e.g. {@link #command} behind a wrapper such as setpriv). */
+    public static SandboxRun exec(List<String> cmd) {
+        try {
+            List<String> full = new ArrayList<>(List.of("setsid"));
+            full.addAll(cmd);
+            Process p = new ProcessBuilder(full).directory(Probes.root().toFile()).start();
+            p.getOutputStream().close();
+            return finish(p, 60);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Runs a command without the sandbox, for "same output as a bare run". */
     public static SandboxRun bare(String... cmd) {
         try {

@@ -15,7 +15,9 @@ import java.util.function.Predicate;
  * anyone's tmux.
  */
 final class Tmux implements AutoCloseable {
-    private final String socket = "sandbox-test-" + ProcessHandle.current().pid();
+    private static final java.util.concurrent.atomic.AtomicInteger SERVERS = new java.util.concurrent.atomic.AtomicInteger();
+    /** A server per terminal: the last test's kill-server may still be running while the next one starts. */
+    private final String socket = "sandbox-test-" + ProcessHandle.current().pid() + "-" + SERVERS.incrementAndGet();
     private final String session;
     private final Path exitFile;
 
@@ -34,21 +36,40 @@ final class Tmux implements AutoCloseable {
 
     /** Runs the sandbox with {@code args} in a new 200x50 pane; its exit status lands in a file. */
     static Tmux start(Path dir, String... args) throws IOException, InterruptedException {
+        return start(dir, 200, 50, "", args);
+    }
+
+    /**
+     * Runs the sandbox in a {@code cols}x{@code rows} pane, after {@code before} (shell words run first in the
+     * pane, e.g. "printf 'earlier output\n';" or "unset TMUX;").
+     */
+    static Tmux start(Path dir, int cols, int rows, String before, String... args)
+            throws IOException, InterruptedException {
         Path script = dir.resolve("run.sh");
         Path exitFile = dir.resolve("exit-status");
-        StringBuilder cmd = new StringBuilder("cd " + quote(Probes.root().toString()) + " && ");
+        StringBuilder cmd = new StringBuilder("cd " + quote(Probes.root().toString()) + " && " + before + " ");
         for (String a : SandboxRun.command(args)) {
             cmd.append(quote(a)).append(' ');
         }
         cmd.append("; echo $? > ").append(quote(exitFile.toString())).append("; sleep 600\n");
         Files.writeString(script, cmd.toString());
         Tmux t = new Tmux("learn", exitFile);
-        t.tmux("new-session", "-d", "-s", t.session, "-x", "200", "-y", "50", "bash " + quote(script.toString()));
+        t.tmux("new-session", "-d", "-s", t.session, "-x", Integer.toString(cols), "-y", Integer.toString(rows),
+                "bash " + quote(script.toString()));
         return t;
     }
 
     String screen() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("tmux", "-L", socket, "capture-pane", "-p", "-t", session).start();
+        return capture("-p");
+    }
+
+    /** The screen with lines the terminal wrapped joined again (a message longer than the width is one line). */
+    String joined() throws IOException, InterruptedException {
+        return capture("-pJ");
+    }
+
+    private String capture(String flags) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("tmux", "-L", socket, "capture-pane", flags, "-t", session).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         return out;
@@ -66,6 +87,15 @@ final class Tmux implements AutoCloseable {
             s = screen();
         }
         return s;
+    }
+
+    /** Whether the pane shows its alternate screen (a full-screen program's). */
+    boolean alternateScreen() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("tmux", "-L", socket, "display-message", "-p", "-t", session,
+                "#{alternate_on}").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        return out.equals("1");
     }
 
     /** A named key as tmux spells it: Tab, Enter, C-d. */

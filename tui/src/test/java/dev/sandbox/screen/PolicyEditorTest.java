@@ -88,6 +88,18 @@ class PolicyEditorTest {
     }
 
     @Test
+    @DisplayName("the editor opens on what the policy lists, then the rest")
+    void listedFirst() {
+        String s = text();
+        String[] rows = s.split("\n");
+        assertTrue(rows[1].substring(1).startsWith("[x] file     read "), s);
+        assertTrue(rows[2].substring(1).startsWith("[x] file     write "), s);
+        assertTrue(rows[3].substring(1).startsWith("[x] process  execve "), s);
+        assertTrue(rows[4].substring(1).startsWith("[x] process  exit_group "), s);
+        assertTrue(rows[5].substring(1).startsWith("[ ] "), s);
+    }
+
+    @Test
     @DisplayName("toggling a syscall and saving writes a file the loader accepts, with a backup of the old one")
     void toggleAndSave() throws IOException {
         String before = Files.readString(file);

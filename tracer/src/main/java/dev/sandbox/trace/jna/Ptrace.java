@@ -47,11 +47,18 @@ public final class Ptrace {
     // <sys/user.h> struct user_regs_struct offsets, for PEEKUSER/POKEUSER
     public static final long ORIG_RAX = 8 * 15;
     public static final long RAX = 8 * 10;
+    /** First syscall argument of the x86_64 ABI (clone's flags). */
+    public static final long RDI = 8 * 14;
+    /** First syscall argument of the i386 ABI (int $0x80: ebx, the low half of rbx). */
+    public static final long RBX = 8 * 5;
+    // <linux/prctl.h>
+    public static final int PR_SET_DUMPABLE = 4;
 
     /** sizeof(struct __ptrace_syscall_info) on x86_64, and the field offsets read from it (LayoutTest checks). */
     public static final int SIZEOF_SYSCALL_INFO = 88;
     public static final int INFO_OP = 0;
     public static final int INFO_ARCH = 4;
+    public static final int INFO_IP = 8;          // instruction_pointer
     public static final int INFO_NR = 24;         // entry.nr and seccomp.nr
     public static final int INFO_ARGS = 32;       // entry.args and seccomp.args, 6 x u64
     public static final int INFO_RVAL = 24;       // exit.rval
@@ -85,4 +92,7 @@ public final class Ptrace {
     public static native int sched_getaffinity(int pid, long cpusetsize, Pointer mask) throws LastErrorException;
 
     public static native int sched_getcpu();
+
+    /** prctl(2), errno-style; the sandbox makes itself non-dumpable with it before it traces anything. */
+    public static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
 }
