@@ -935,7 +935,8 @@ int main(int argc, char **argv)
                 _exit(LAUNCHER_FAILED);
             fcntl(report_fd, F_SETFL, 0); /* the supervisor decides how it writes */
         }
-        /* sandbox-launcher's plan fd, closed before its plan runs; a supervised plan keeps the fds below its own. */
+        /* A supervised plan closes fds only from above its report fd, so fd 3 would stay open: sandbox-launcher
+         * has its plan there and closes it before the plan runs, and so do we. */
         if (PLAN_FD != report_fd)
             close(PLAN_FD);
         struct plan_runtime rt = { .runner = self };
