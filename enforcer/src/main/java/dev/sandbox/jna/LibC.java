@@ -102,6 +102,7 @@ public final class LibC {
     public static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
     public static native int kill(int pid, int sig) throws LastErrorException;
     public static native int getpid();
+    public static native int geteuid();
     /**
      * glibc's syscall() is variadic; every use here passes two integer arguments, which the x86_64 ABI passes the
      * same way to a variadic and a fixed function. errno convention.

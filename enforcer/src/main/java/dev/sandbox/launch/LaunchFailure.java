@@ -29,7 +29,7 @@ public final class LaunchFailure extends SandboxException {
         return errno;
     }
 
-    static int exitCode(StepKind step, int errno) {
+    public static int exitCode(StepKind step, int errno) {
         if (step != StepKind.STEP_EXEC) {
             return ExitCodes.REFUSED;
         }
@@ -41,7 +41,11 @@ public final class LaunchFailure extends SandboxException {
     }
 
     static String message(StepKind step, int errno, String program) {
-        String reason = Errno.describe(errno);
+        return message(step, errno, program, Errno.describe(errno));
+    }
+
+    /** @param reason strerror(errno), or a placeholder when the sentence is a template (the compiled-policy cache) */
+    public static String message(StepKind step, int errno, String program, String reason) {
         if (step == null) {
             return "the launcher reported an unknown step (errno " + errno + "): the launcher and the Java side "
                     + "are from different builds";
