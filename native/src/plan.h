@@ -12,6 +12,11 @@
  *
  * A failing step writes one ErrorRecord to ERROR_FD (close-on-exec) and exits LAUNCHER_FAILED. EOF on that pipe
  * without a record means execve succeeded.
+ *
+ * Two programs execute plans with the same code (plan_run.c): sandbox-launcher, spawned by the JVM with the plan on
+ * PLAN_FD, and sandbox-run, which forks and runs a plan that Java compiled earlier and cached (compiled.h), with the
+ * exec step appended at run time. The only difference between the two is "the runner": the process that forked the
+ * plan's executor, which sandbox-run is and the JVM (which posix_spawns an exec'd launcher) is not.
  */
 #ifndef SANDBOX_PLAN_H
 #define SANDBOX_PLAN_H
@@ -25,6 +30,7 @@
 #define PLAN_MAX     (1u << 20)
 #define LAUNCHER_FAILED 125
 #define LAUNCHER_ARG "--sandbox-plan"
+#define PLAN_PARENT_RUNNER 0u
 
 enum step_kind {
     STEP_READ_PLAN      = 0, /* not a record: the launcher failed to read or parse the plan itself */
@@ -32,7 +38,8 @@ enum step_kind {
     STEP_SECCOMP_FILTER = 2, /* seccomp(SECCOMP_SET_MODE_FILTER, flags, prog); payload: struct sock_filter[] */
     STEP_STOP           = 3, /* raise SIGSTOP so the tracer can PTRACE_SEIZE us before execve */
     STEP_CLOSE_FROM     = 4, /* close every fd >= payload u32, except ERROR_FD */
-    STEP_PARENT_DEATH   = 5, /* prctl(PR_SET_PDEATHSIG, payload u32 signal); payload u32 #2: expected parent pid */
+    STEP_PARENT_DEATH   = 5, /* prctl(PR_SET_PDEATHSIG, payload u32 signal); payload u32 #2: expected parent pid,
+                              * or PLAN_PARENT_RUNNER: the runner's pid, known only when the plan runs */
     STEP_EXEC           = 6, /* execve(path, argv, environ); payload: path NUL argv0 NUL argv1 NUL ... */
     STEP_CHDIR          = 7, /* chdir(payload), a NUL-terminated path */
     STEP_SETSID_CTTY    = 8, /* setsid(), then make fd 0 (a terminal) the controlling terminal: TIOCSCTTY */

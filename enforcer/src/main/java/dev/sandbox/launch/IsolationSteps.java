@@ -67,7 +67,9 @@ public final class IsolationSteps {
     IsolationSteps(Isolation settings, String cwd) {
         this.settings = settings;
         this.cwd = cwd;
-        long[] caps = ownCaps();
+        // Without isolation options the plan is exactly the plain one (capabilities as they are, as sandbox-run's
+        // cached plan has them); with any, the capabilities there are get dropped below.
+        long[] caps = settings.isEmpty() ? new long[2] : ownCaps();
         this.permitted = caps[0];
         this.effective = caps[1];
         // Root in name only (a bounding set emptied by setpriv or a container) makes namespaces the rootless way.

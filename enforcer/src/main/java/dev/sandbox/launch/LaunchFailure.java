@@ -21,7 +21,7 @@ public final class LaunchFailure extends SandboxException {
 
     /** @param detail what the step worked on (a path, a mount), from the plan; may be null */
     public LaunchFailure(StepKind step, int errno, String program, String detail) {
-        super(message(step, errno, program, detail), exitCode(step, errno));
+        super(message(step, errno, program, Errno.describe(errno), detail), exitCode(step, errno));
         this.step = step;
         this.errno = errno;
     }
@@ -34,7 +34,7 @@ public final class LaunchFailure extends SandboxException {
         return errno;
     }
 
-    static int exitCode(StepKind step, int errno) {
+    public static int exitCode(StepKind step, int errno) {
         if (step != StepKind.STEP_EXEC) {
             return ExitCodes.REFUSED;
         }
@@ -46,11 +46,16 @@ public final class LaunchFailure extends SandboxException {
     }
 
     static String message(StepKind step, int errno, String program) {
-        return message(step, errno, program, null);
+        return message(step, errno, program, Errno.describe(errno), null);
     }
 
-    static String message(StepKind step, int errno, String program, String detail) {
-        String reason = Errno.describe(errno);
+    /** @param reason strerror(errno), or a placeholder when the sentence is a template (the compiled-policy cache) */
+    public static String message(StepKind step, int errno, String program, String reason) {
+        return message(step, errno, program, reason, null);
+    }
+
+    /** @param detail what the step worked on (a path, a mount), from the plan; may be null */
+    static String message(StepKind step, int errno, String program, String reason, String detail) {
         String on = detail == null ? "" : " " + detail;
         if (step == null) {
             return "the launcher reported an unknown step (errno " + errno + "): the launcher and the Java side "

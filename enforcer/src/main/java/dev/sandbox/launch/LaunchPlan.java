@@ -17,6 +17,9 @@ public final class LaunchPlan {
     /** plan.h PLAN_MAGIC, PLAN_VERSION */
     static final int MAGIC = 0x50584253;
     static final int VERSION = 1;
+    /** plan.h PLAN_PARENT_RUNNER: as the parent pid of {@link #parentDeathSignal}, "the process that runs the plan's
+     * executor", known only at run time (sandbox-run, running a cached plan). */
+    public static final int PARENT_RUNNER = 0;
 
     private record Step(StepKind kind, int flags, byte[] payload, String detail) {}
 
@@ -54,6 +57,22 @@ public final class LaunchPlan {
      */
     public static LaunchPlan forProgram(String cwd, boolean traced, List<BpfProgram> filters, BpfProgram supervised,
             int reportFd, byte[] path, List<byte[]> argv, int sandboxPid, int deathSignal, Isolation isolation) {
+        return jail(cwd, traced, filters, supervised, reportFd, sandboxPid, deathSignal, isolation).exec(path, argv);
+    }
+
+    /**
+     * {@link #forProgram} without isolation, up to, not including, its exec step: the form a compiled policy is
+     * cached in, with {@code reportFd} -1 (sandbox-run hands its own report pipe over at {@link Launcher#REPORT_FD})
+     * and {@code sandboxPid} {@link #PARENT_RUNNER}. Only a plan without isolation is cached: isolation needs the
+     * parent's share at STEP_SYNC, which only the JVM does.
+     */
+    public static LaunchPlan jail(String cwd, boolean traced, List<BpfProgram> filters, BpfProgram supervised,
+            int reportFd, int sandboxPid, int deathSignal) {
+        return jail(cwd, traced, filters, supervised, reportFd, sandboxPid, deathSignal, Isolation.none());
+    }
+
+    private static LaunchPlan jail(String cwd, boolean traced, List<BpfProgram> filters, BpfProgram supervised,
+            int reportFd, int sandboxPid, int deathSignal, Isolation isolation) {
         IsolationSteps iso = new IsolationSteps(isolation, cwd);
         LaunchPlan plan = new LaunchPlan();
         plan.isolation = iso;
@@ -89,9 +108,12 @@ public final class LaunchPlan {
             plan.seccompFilter(f, 0);
         }
         if (supervised != null) {
-            plan.inherit(reportFd, Launcher.REPORT_FD).seccompNotify(supervised, Launcher.REPORT_FD);
+            if (reportFd >= 0) {
+                plan.inherit(reportFd, Launcher.REPORT_FD);
+            }
+            plan.seccompNotify(supervised, Launcher.REPORT_FD);
         }
-        return plan.exec(path, argv);
+        return plan;
     }
 
     /** An empty plan for {@link Launcher#probe}: add the steps to try, then {@link #exitProbe}. */
@@ -329,6 +351,21 @@ public final class LaunchPlan {
         if (lastKind != StepKind.STEP_EXEC && lastKind != StepKind.STEP_EXIT) {
             throw new IllegalStateException("a launch plan must end with its exec step");
         }
+        return serialize(steps);
+    }
+
+    /**
+     * The plan up to, not including, its exec step, which sandbox-run appends at run time with the program it is
+     * given (the form a compiled policy is cached in).
+     */
+    public byte[] serializeWithoutExec() {
+        if (!steps.isEmpty() && steps.get(steps.size() - 1).kind() == StepKind.STEP_EXEC) {
+            throw new IllegalStateException("this plan already has its exec step");
+        }
+        return serialize(steps);
+    }
+
+    private static byte[] serialize(List<Step> steps) {
         int size = 8;
         for (Step s : steps) {
             size += 8 + s.payload().length;

@@ -52,8 +52,11 @@ public final class ProgramPath {
         if (denied != null) {
             return denied; // execve reports EACCES for it: the same answer execvp gives
         }
-        throw new SandboxException("cannot execute " + Argv.show(program) + ": not found in PATH",
-                ExitCodes.NOT_FOUND);
+        throw new SandboxException(notInPath(Argv.show(program)), ExitCodes.NOT_FOUND);
+    }
+
+    public static String notInPath(String program) {
+        return "cannot execute " + program + ": not found in PATH";
     }
 
     private static byte[] path() {

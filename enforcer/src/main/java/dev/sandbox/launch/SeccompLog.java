@@ -12,19 +12,25 @@ import java.util.regex.Pattern;
  * Names the syscall behind a seccomp kill without weakening the kill: the kernel logs every KILL_PROCESS action
  * (/proc/sys/kernel/seccomp/actions_logged) as an audit record, type 1326, that reaches the kernel log when no audit
  * daemon takes it. Reading /dev/kmsg needs CAP_SYSLOG when kernel.dmesg_restrict is 1, so this may find nothing.
+ * The kernel's audit thread prints the record a moment after the kill, so an empty log is waited on for a while
+ * (native/src/sandbox-run.c does the same).
  */
 public final class SeccompLog {
     private static final Pattern RECORD = Pattern.compile("type=1326 .*?\\bpid=(\\d+)\\b.*?\\barch=([0-9a-f]+)\\b"
             + ".*?\\bsyscall=(\\d+)\\b");
+
+    /** How long the audit record of a kill is waited for. */
+    static final int WAIT_MS = 200;
 
     private SeccompLog() {}
 
     /** A syscall by its audit arch and number: "mkdir", "mkdir (i386)", or the numbers when the arch is foreign. */
     public static String name(int auditArch, long nr) {
         Arch arch = Arch.of(auditArch, nr);
-        return arch == null ? "syscall " + nr + " of arch 0x" + Integer.toHexString(auditArch)
-                : arch == Arch.X86_64 ? SyscallNames.name(arch, (int) nr)
-                : SyscallNames.name(arch, (int) (nr & ~Arch.X32_SYSCALL_BIT)) + " (" + arch.label() + ")";
+        if (arch == null) {
+            return unknownArch(Long.toString(nr), Integer.toHexString(auditArch));
+        }
+        return display(arch, SyscallNames.name(arch, (int) (arch == Arch.X86_64 ? nr : nr & ~Arch.X32_SYSCALL_BIT)));
     }
 
     /** The name of the syscall that got {@code pid} killed, or null when the log cannot be read or says nothing. */
@@ -36,6 +42,7 @@ public final class SeccompLog {
             return null;
         }
         String found = null;
+        long deadline = System.nanoTime() + WAIT_MS * 1_000_000L;
         try {
             byte[] buf = new byte[8192];
             for (;;) {
@@ -45,6 +52,11 @@ public final class SeccompLog {
                 } catch (LastErrorException e) {
                     if (e.getErrorCode() == dev.sandbox.jna.Errno.EPIPE) {
                         continue; // /dev/kmsg: a record was overwritten while we read; go on with the next
+                    }
+                    long left = (deadline - System.nanoTime()) / 1_000_000L;
+                    if (found == null && e.getErrorCode() == dev.sandbox.jna.Errno.EAGAIN && left > 0
+                            && waitReadable(fd, (int) left)) {
+                        continue;
                     }
                     break; // EAGAIN: the end of the log
                 }
@@ -65,5 +77,25 @@ public final class SeccompLog {
             }
         }
         return found;
+    }
+
+    private static boolean waitReadable(int fd, int millis) {
+        com.sun.jna.Memory pfd = LibC.alloc(8); // struct pollfd { int fd; short events; short revents; }
+        pfd.setInt(0, fd);
+        pfd.setShort(4, LibC.POLLIN);
+        try {
+            return LibC.poll(pfd, 1, millis) > 0;
+        } catch (LastErrorException e) {
+            return false;
+        }
+    }
+
+    /** A syscall's name as a report shows it: the arch is said unless it is the native one. */
+    public static String display(Arch arch, String name) {
+        return arch == Arch.X86_64 ? name : name + " (" + arch.label() + ")";
+    }
+
+    public static String unknownArch(String nr, String auditHex) {
+        return "syscall " + nr + " of arch 0x" + auditHex;
     }
 }

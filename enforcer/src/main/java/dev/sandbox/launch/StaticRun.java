@@ -11,6 +11,7 @@ import dev.sandbox.seccomp.BpfProgram;
 import dev.sandbox.seccomp.FilterCompiler;
 import dev.sandbox.syscall.Arch;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +27,7 @@ public final class StaticRun {
     private final Consumer<String> verbose;
     private final Consumer<String> notice;
     private final boolean listAll;
+    private BiConsumer<Policy, Compiled> compiled = (policy, c) -> { };
     private dev.sandbox.isolation.Isolation isolation = dev.sandbox.isolation.Isolation.none();
     private RunAudit audit;
 
@@ -57,6 +59,63 @@ public final class StaticRun {
         return this;
     }
 
+    /**
+     * Receives every policy this run compiles, with its filter, while the program starts (the compiled-policy
+     * cache stores it there, for sandbox-run).
+     */
+    public StaticRun onCompiled(BiConsumer<Policy, Compiled> sink) {
+        this.compiled = sink;
+        return this;
+    }
+
+    /** A policy's filter, and whether its kill verdicts go to a supervisor ({@link Supervisor}). */
+    public record Compiled(BpfProgram bpf, boolean supervised) {}
+
+    /** Only a kill verdict goes to the supervisor: a policy that kills nothing needs none. */
+    public static Compiled compile(Policy policy) {
+        boolean kills = policy.action().kind() == dev.sandbox.policy.Action.Kind.KILL
+                || policy.rules().stream().anyMatch(r -> r.action().kind() == dev.sandbox.policy.Action.Kind.KILL);
+        boolean supervised = kills && Supervisor.available();
+        return new Compiled((supervised ? FilterCompiler.supervised() : new FilterCompiler()).compile(policy),
+                supervised);
+    }
+
+    /**
+     * The jail, in order, up to the exec step (see {@link LaunchPlan#jail}).
+     *
+     * @param reportFd  our end of the supervisor's report pipe, or -1 (none, or the cached form: sandbox-run puts
+     *                  its own at {@link Launcher#REPORT_FD})
+     * @param parentPid the process whose death kills the program, or {@link LaunchPlan#PARENT_RUNNER}
+     * @param cwd       the working directory for the program, or null for ours
+     */
+    public static LaunchPlan plan(Compiled c, int reportFd, int parentPid, String cwd) {
+        return LaunchPlan.jail(cwd, false, c.supervised() ? List.of() : List.of(c.bpf()),
+                c.supervised() ? c.bpf() : null, reportFd, parentPid, LibC.SIGKILL);
+    }
+
+    /**
+     * What a person reads when a policy kill ended the program itself.
+     *
+     * @param signal  SIGSYS, or SIGKILL (the supervisor's kill of a process that catches, blocks or ignores SIGSYS)
+     * @param syscall null when neither the supervisor nor the kernel log named it
+     */
+    public static String killed(String program, int signal, String syscall, String policySource) {
+        return program + " was killed by " + (signal == LibC.SIGSYS ? "SIGSYS" : "SIGKILL")
+                + ": policy violation" + (syscall != null ? " (syscall " + syscall + " is not allowed by "
+                + policySource + ")" : " (the kernel log names the syscall: dmesg | grep 'type=1326')")
+                + (signal == LibC.SIGKILL ? "; it catches, blocks or ignores SIGSYS" : "");
+    }
+
+    /** A violation elsewhere in the tree; {@code described} is {@link Supervisor.Violation#describe()}. */
+    public static String elsewhere(String described, String policySource) {
+        return "policy violation in " + described + " (not allowed by " + policySource + ")";
+    }
+
+    /** What is left unsaid without --verbose; {@code more} as text, 1 or more. */
+    public static String more(String more, boolean one) {
+        return "and " + more + " more polic" + (one ? "y violation" : "y violations") + " (--verbose lists each)";
+    }
+
     /** Runs {@code command} under {@code policy} and returns the exit code the sandbox should exit with. */
     public int run(Policy policy, Argv command) {
         Outcome o = execute(policy, command, null, null);
@@ -83,17 +142,12 @@ public final class StaticRun {
      */
     public Outcome execute(Policy policy, Argv command, String cwd, int[] stdio) {
         String program = command.programName();
-        SyscallRef execve = new SyscallRef(Arch.X86_64, "execve");
-        if (policy.refuses(execve) && policy.action().kind() != dev.sandbox.policy.Action.Kind.LOG) {
-            throw new SandboxException("policy " + policy.source() + " refuses execve, so " + program
-                    + " could never start: add \"execve\" to the policy", ExitCodes.REFUSED);
-        }
+        // The one check shared with 'policy check' and the editor: a policy no program can start under.
+        policy.checkEnforceable();
         byte[] path = ProgramPath.resolve(command.program());
-        // Only a kill verdict goes to the supervisor: a policy that kills nothing needs none.
-        boolean kills = policy.action().kind() == dev.sandbox.policy.Action.Kind.KILL
-                || policy.rules().stream().anyMatch(r -> r.action().kind() == dev.sandbox.policy.Action.Kind.KILL);
-        boolean supervised = kills && Supervisor.available();
-        BpfProgram bpf = (supervised ? FilterCompiler.supervised() : new FilterCompiler()).compile(policy);
+        Compiled c = compile(policy);
+        boolean supervised = c.supervised();
+        BpfProgram bpf = c.bpf();
         verbose.accept("policy " + policy.source() + ": " + policy.mode().label() + " mode, "
                 + policy.syscalls().size() + " syscalls, refused calls get " + policy.action().describe()
                 + (policy.rules().isEmpty() ? "" : ", " + policy.rules().size() + " rules"));
@@ -103,9 +157,9 @@ public final class StaticRun {
         Supervisor supervisor = supervised ? Supervisor.open() : null;
         LaunchPlan plan;
         try {
-            plan = LaunchPlan.forProgram(cwd, false, supervised ? List.of() : List.of(bpf), supervised ? bpf : null,
-                    supervised ? supervisor.childEnd() : -1, path, command.argv(), LibC.getpid(), LibC.SIGKILL,
-                    isolation);
+            plan = LaunchPlan.forProgram(cwd, false, supervised ? List.of() : List.of(c.bpf()),
+                    supervised ? c.bpf() : null, supervised ? supervisor.childEnd() : -1, path, command.argv(),
+                    LibC.getpid(), LibC.SIGKILL, isolation);
         } catch (RuntimeException e) {
             if (supervisor != null) {
                 supervisor.close();
@@ -135,6 +189,7 @@ public final class StaticRun {
             if (supervisor != null) {
                 supervisor.spawned();
             }
+            compiled.accept(policy, c);
             try {
                 child.awaitExec();
             } catch (LaunchFailure e) {
@@ -193,10 +248,7 @@ public final class StaticRun {
         if (killed) {
             syscall = own != null ? own.syscall() : status.signal() == LibC.SIGSYS ? SeccompLog.killedSyscall(pid)
                     : null;
-            notice.accept(program + " was killed by " + (status.signal() == LibC.SIGSYS ? "SIGSYS" : "SIGKILL")
-                    + ": policy violation" + (syscall != null ? " (syscall " + syscall + " is not allowed by "
-                    + policy.source() + ")" : " (the kernel log names the syscall: dmesg | grep 'type=1326')")
-                    + (status.signal() == LibC.SIGKILL ? "; it catches, blocks or ignores SIGSYS" : ""));
+            notice.accept(killed(program, status.signal(), syscall, policy.source()));
         }
         int shown = 0;
         for (Supervisor.Violation v : violations) {
@@ -205,11 +257,10 @@ public final class StaticRun {
             }
             if (!listAll && shown == 1) {
                 int more = violations.size() - (own != null ? 1 : 0) - shown;
-                notice.accept("and " + more + " more polic" + (more == 1 ? "y violation" : "y violations")
-                        + " (--verbose lists each)");
+                notice.accept(more(Integer.toString(more), more == 1));
                 break;
             }
-            notice.accept("policy violation in " + v.describe() + " (not allowed by " + policy.source() + ")");
+            notice.accept(elsewhere(v.describe(), policy.source()));
             shown++;
         }
         return syscall;

@@ -38,13 +38,19 @@ public final class Supervisor {
 
         /** "pid 4242 (/usr/bin/cat): copy_file_range, killed by SIGSYS" */
         public String describe() {
+            return describe(Integer.toString(tgid), tgid != pid ? Integer.toString(pid) : null, executable,
+                    syscall(), signal);
+        }
+
+        /** The same with every value as text (the compiled-policy cache keeps it with placeholders). */
+        public static String describe(String tgid, String thread, String executable, String syscall, int signal) {
             String how = switch (signal) {
                 case LibC.SIGSYS -> "killed by SIGSYS";
                 case LibC.SIGKILL -> "killed by SIGKILL (it catches, blocks or ignores SIGSYS)";
                 default -> "it had already ended";
             };
-            return "pid " + tgid + (tgid != pid ? " (thread " + pid + ")" : "") + " (" + executable + "): syscall "
-                    + syscall() + ", " + how;
+            return "pid " + tgid + (thread != null ? " (thread " + thread + ")" : "") + " (" + executable
+                    + "): syscall " + syscall + ", " + how;
         }
     }
 

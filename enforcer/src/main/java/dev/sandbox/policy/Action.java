@@ -56,6 +56,17 @@ public record Action(Kind kind, int errno) {
         return other.kind.compareTo(kind) > 0 ? other : this;
     }
 
+    // Written out, not generated: see SyscallRef.equals.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Action a && kind == a.kind && errno == a.errno;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * kind.hashCode() + errno;
+    }
+
     public String describe() {
         return kind == Kind.ERRNO ? "errno " + ErrnoName.of(errno) : kind.label();
     }

@@ -100,6 +100,18 @@ public record SyscallRef(Arch arch, String name) implements Comparable<SyscallRe
         return arch == Arch.X86_64 ? name : arch.label() + ":" + name;
     }
 
+    // equals and hashCode written out: a record's generated ones bootstrap through invokedynamic on first use and
+    // spin method-handle classes, milliseconds of every enforcing start-up (bench/startup.sh).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SyscallRef r && arch == r.arch && name.equals(r.name);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * arch.hashCode() + name.hashCode();
+    }
+
     @Override
     public int compareTo(SyscallRef o) {
         int c = arch.compareTo(o.arch);

@@ -79,11 +79,12 @@ class IsolationPlanTest {
     @DisplayName("every step kind has a sentence of its own when it fails")
     void everyStepHasAMessage() {
         for (StepKind s : StepKind.values()) {
-            String m = LaunchFailure.message(s, dev.sandbox.jna.Errno.EPERM, "prog", "/x");
+            String m = LaunchFailure.message(s, dev.sandbox.jna.Errno.EPERM, "prog", "Operation not permitted", "/x");
             assertFalse(m.isBlank(), s.name());
             assertEquals(s == STEP_EXEC ? 126 : 125, LaunchFailure.exitCode(s, dev.sandbox.jna.Errno.EPERM), s.name());
         }
-        assertTrue(LaunchFailure.message(STEP_UNSHARE, dev.sandbox.jna.Errno.EPERM, "p", "user")
+        assertTrue(LaunchFailure.message(STEP_UNSHARE, dev.sandbox.jna.Errno.EPERM, "p", "Operation not permitted",
+                "user")
                 .contains("user.max_user_namespaces"));
     }
 

@@ -32,6 +32,16 @@ public final class Main {
      *            option value no String can hold reaches picocli as a token that {@link RawPath} turns back
      */
     static int run(String[] args, List<byte[]> raw, PrintStream err) {
+        if (plainForm(args)) {
+            // The form people repeat skips picocli: building its model by reflection costs more than the rest
+            // of an enforcing start-up together.
+            try {
+                String policy = RawArgs.representable(raw.get(1)) ? args[1] : RawPath.token(raw.get(1));
+                return SandboxCommand.enforce(policy, Argv.ofBytes(raw.subList(3, args.length)), err, false);
+            } catch (RuntimeException ex) {
+                return report(ex, err, false);
+            }
+        }
         int split = Arrays.asList(args).indexOf("--exec");
         String[] own = split < 0 ? args.clone() : Arrays.copyOfRange(args, 0, split);
         for (int i = 0; i < own.length; i++) {
@@ -50,7 +60,7 @@ public final class Main {
             // Subcommands are registered only when no program is being run: picocli reflects over every
             // registered command at start-up, and an --exec run (the one whose start-up matters) needs none.
             for (Object sub : new Object[] {new VerifyCommand(), new PolicyCommand(), new EditCommand(),
-                new CompletionCommand(), new ManCommand()}) {
+                new CompileCommand(err), new CompletionCommand(), new ManCommand()}) {
                 cl.addSubcommand(sub);
             }
         }
@@ -63,6 +73,16 @@ public final class Main {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> report(ex, err, root.verbose));
         return cl.execute(own);
+    }
+
+    /**
+     * Exactly {@code --policy P --exec PROGRAM [ARGS...]}, split where picocli's path splits (the first --exec),
+     * with a P that picocli would take as it is (not an option, not an @file). native/src/sandbox-run.c
+     * recognises the same form.
+     */
+    static boolean plainForm(String[] args) {
+        return args.length >= 4 && args[0].equals("--policy") && args[2].equals("--exec") && !args[1].isEmpty()
+                && args[1].charAt(0) != '-' && args[1].charAt(0) != '@' && !args[3].isEmpty();
     }
 
     /** The one renderer: a sentence for people, a stack trace only under --verbose or for a bug. */

@@ -1,5 +1,7 @@
 package dev.sandbox.cli;
 
+import dev.sandbox.cache.CompiledPolicy;
+import dev.sandbox.cache.PolicyCache;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.launch.Argv;
@@ -10,7 +12,9 @@ import dev.sandbox.launch.StaticRun;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.PolicyLoader;
 import dev.sandbox.policy.PolicyResolver;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -133,15 +137,18 @@ final class SandboxCommand implements Callable<Integer> {
                     + "one)", ExitCodes.REFUSED);
         }
         dev.sandbox.isolation.Isolation iso = isolation();
-        Policy loaded = loadPolicy(say);
-        // The one check shared with 'policy check' and the editor: a policy no program can start under.
-        loaded.checkEnforceable();
+        if (iso.isEmpty() && audit == null) {
+            return enforce(policy, command, err, verbose);
+        }
+        Loaded loaded = loaded(policy, say);
+        // The cached entry is the policy's plain plan (no isolation): what sandbox-run gives a plain run of it.
+        StaticRun run = cacheCompiled(new StaticRun(Launcher.installed(), verboseSink, say, verbose), loaded,
+                verboseSink).isolation(iso);
         if (audit == null) {
-            return new StaticRun(Launcher.installed(), verboseSink, say, verbose).isolation(iso).run(loaded, command);
+            return run.run(loaded.policy(), command);
         }
         try (dev.sandbox.launch.RunAudit log = new dev.sandbox.launch.RunAudit(audit)) {
-            return new StaticRun(Launcher.installed(), verboseSink, say, verbose).isolation(iso).audit(log)
-                    .run(loaded, command);
+            return run.audit(log).run(loaded.policy(), command);
         } catch (java.io.IOException e) {
             throw new SandboxException("cannot open the audit file " + audit + ": " + e.getMessage(),
                     ExitCodes.REFUSED);
@@ -155,16 +162,82 @@ final class SandboxCommand implements Callable<Integer> {
                 : dev.sandbox.isolation.ProfileLoader.load(file, isolation.profile));
     }
 
+    /**
+     * A static run, which also leaves the compiled policy in the user's cache: the next run of the same policy file
+     * can then start without a JVM (native/src/sandbox-run.c).
+     */
+    static int enforce(String policyArg, Argv command, PrintStream err, boolean verbose) {
+        Consumer<String> say = sayTo(err);
+        Consumer<String> verboseSink = verbose ? say : QUIET;
+        Loaded loaded = loaded(policyArg, say);
+        return cacheCompiled(new StaticRun(Launcher.installed(), verboseSink, say, verbose), loaded, verboseSink)
+                .run(loaded.policy(), command);
+    }
+
+    // The lambdas of a static run are made here once, for enforce and for verify alike: a lambda's first use costs
+    // a bootstrap unless the AppCDS archive holds it, and the archive is trained on a learning run that verifies.
+
+    /** Lines for a person: "sandbox: ..." on err. */
+    static Consumer<String> sayTo(PrintStream err) {
+        return line -> err.println("sandbox: " + line);
+    }
+
+    static final Consumer<String> QUIET = line -> { };
+
+    /** Has {@code run} leave what it compiles in the cache, when the policy came from a file the cache can key. */
+    static StaticRun cacheCompiled(StaticRun run, Loaded loaded, Consumer<String> verbose) {
+        if (loaded.bytes() != null) {
+            run.onCompiled((p, compiled) -> cache(loaded.bytes(), compiled, verbose));
+        }
+        return run;
+    }
+
+    /** A policy and the bytes it was parsed from (null when the file is not one the cache can key). */
+    record Loaded(Policy policy, byte[] bytes) {}
+
     Policy loadPolicy(Consumer<String> say) {
         return load(policy, say);
     }
 
     /** A policy option (NAME or FILE) whose value may be bytes no String holds ({@link RawPath}). */
     static Policy load(String arg, Consumer<String> say) {
+        return loaded(arg, say).policy();
+    }
+
+    static Loaded loaded(String arg, Consumer<String> say) {
         String shown = RawPath.show(arg);
         Path file = RawArgs.representable(RawPath.bytes(arg)) ? PolicyResolver.resolve(arg)
                 : RawPath.forReading(RawPath.of(arg));
-        return new PolicyLoader(say).load(file, shown.contains("/") || shown.endsWith(".json") ? shown
-                : file.toString());
+        return loaded(file, shown.contains("/") || shown.endsWith(".json") ? shown : file.toString(), say);
+    }
+
+    /** @param name how messages name the policy */
+    static Loaded loaded(Path file, String name, Consumer<String> say) {
+        PolicyLoader loader = new PolicyLoader(say);
+        byte[] bytes = null;
+        try {
+            // The cache is keyed by the very bytes that were parsed; anything unusual gets the loader's own reading
+            // and its error messages.
+            if (Files.isRegularFile(file) && Files.size(file) <= PolicyLoader.MAX_BYTES) {
+                bytes = Files.readAllBytes(file);
+            }
+        } catch (IOException e) {
+            bytes = null;
+        }
+        return bytes != null ? new Loaded(loader.parse(bytes, name), bytes) : new Loaded(loader.load(file, name), null);
+    }
+
+    /** Best effort: a cache that cannot be written costs the next run its JVM-free start, nothing else. */
+    static void cache(byte[] policyBytes, StaticRun.Compiled compiled, Consumer<String> verbose) {
+        PolicyCache cache = PolicyCache.forUser();
+        if (cache == null) {
+            verbose.accept("not caching the compiled policy: neither XDG_CACHE_HOME nor HOME is set");
+            return;
+        }
+        try {
+            verbose.accept("compiled policy cached in " + cache.store(CompiledPolicy.of(policyBytes, compiled)));
+        } catch (IOException | RuntimeException e) {
+            verbose.accept("not caching the compiled policy: " + e.getMessage());
+        }
     }
 }

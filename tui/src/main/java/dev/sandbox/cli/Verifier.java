@@ -68,7 +68,8 @@ final class Verifier {
     }
 
     Report verify(Path file, String shown) {
-        Policy policy = new PolicyLoader(w -> err.println("sandbox: " + w)).load(file, shown);
+        SandboxCommand.Loaded loaded = SandboxCommand.loaded(file, shown, SandboxCommand.sayTo(err));
+        Policy policy = loaded.policy();
         JsonObject meta = policy.metadata();
         if (!meta.has("program") || !meta.has("outcome")) {
             throw new SandboxException("policy " + shown + " records no learning run to compare with (it needs "
@@ -90,8 +91,10 @@ final class Verifier {
         StaticRun.Outcome got;
         try {
             streams.open(kinds, meta, notes);
-            got = new StaticRun(Launcher.installed(), line -> { }, line -> { })
-                    .isolation(isolation).execute(policy, command, cwd, streams.fds());
+            // A verified policy is about to be enforced: leave it compiled in the cache for sandbox-run.
+            StaticRun run = SandboxCommand.cacheCompiled(new StaticRun(Launcher.installed(), SandboxCommand.QUIET,
+                    SandboxCommand.QUIET), loaded, SandboxCommand.QUIET).isolation(isolation);
+            got = run.execute(policy, command, cwd, streams.fds());
         } finally {
             streams.spawned();
         }
