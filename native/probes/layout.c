@@ -16,6 +16,8 @@
 #include <poll.h>
 #include <termios.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <sched.h>
 
 #include "plan.h"
 
@@ -51,6 +53,17 @@ int main(void)
     SHOW("O_RDWR", O_RDWR);
     SHOW("O_NOCTTY", O_NOCTTY);
     SHOW("POLLIN", POLLIN);
+    SHOW("sizeof_pollfd", sizeof(struct pollfd));
+    SHOW("offsetof_pollfd_fd", offsetof(struct pollfd, fd));
+    SHOW("offsetof_pollfd_events", offsetof(struct pollfd, events));
+    SHOW("offsetof_pollfd_revents", offsetof(struct pollfd, revents));
+    SHOW("sizeof_winsize", sizeof(struct winsize));
+    SHOW("offsetof_winsize_ws_row", offsetof(struct winsize, ws_row));
+    SHOW("offsetof_winsize_ws_col", offsetof(struct winsize, ws_col));
+    SHOW("sizeof_iovec", sizeof(struct iovec));
+    SHOW("offsetof_iovec_iov_base", offsetof(struct iovec, iov_base));
+    SHOW("offsetof_iovec_iov_len", offsetof(struct iovec, iov_len));
+    SHOW("sizeof_cpu_set_t", sizeof(cpu_set_t));
     SHOW("O_NONBLOCK", O_NONBLOCK);
     SHOW("O_CLOEXEC", O_CLOEXEC);
     SHOW("F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC);

@@ -1,7 +1,5 @@
 package dev.sandbox.isolation;
 
-import com.sun.jna.LastErrorException;
-import dev.sandbox.jna.LibC;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,8 +29,6 @@ public final class Landlock {
     public static final long IOCTL_DEV = 1L << 15;
     /** Rights that make sense on a file (a rule on a non-directory may hold only these). */
     public static final long FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV;
-    /** LANDLOCK_CREATE_RULESET_VERSION */
-    private static final int CREATE_RULESET_VERSION = 1;
 
     private static volatile Integer abi;
     private static volatile String unavailable;
@@ -42,15 +38,15 @@ public final class Landlock {
     /** The kernel's Landlock ABI version, or 0 when it has none ({@link #unavailabilityCause} says why). */
     public static int abi() {
         if (abi == null) {
-            try {
-                abi = (int) LibC.syscall(LibC.SYS_landlock_create_ruleset, null, 0, CREATE_RULESET_VERSION);
-            } catch (LastErrorException e) {
-                unavailable = e.getErrorCode() == dev.sandbox.jna.Errno.ENOSYS
+            int got = dev.sandbox.jna.Posix.landlockAbi();
+            if (got < 0) {
+                unavailable = -got == dev.sandbox.jna.Errno.ENOSYS
                         ? "this kernel has no Landlock (Linux 5.13+ with CONFIG_SECURITY_LANDLOCK)"
                         : "Landlock is not enabled: add landlock to the lsm= boot parameter "
                         + "(cat /sys/kernel/security/lsm)";
-                abi = 0;
+                got = 0;
             }
+            abi = got;
         }
         return abi;
     }

@@ -63,6 +63,13 @@ public class LayoutTest {
         assertEquals(c.get("O_RDWR"), (long) LibC.O_RDWR);
         assertEquals(c.get("O_NOCTTY"), (long) LibC.O_NOCTTY);
         assertEquals(c.get("POLLIN"), (long) LibC.POLLIN);
+        assertEquals(c.get("sizeof_pollfd"), (long) Posix.SIZEOF_POLLFD);
+        assertEquals(c.get("offsetof_pollfd_fd"), (long) Posix.POLLFD_FD);
+        assertEquals(c.get("offsetof_pollfd_events"), (long) Posix.POLLFD_EVENTS);
+        assertEquals(c.get("offsetof_pollfd_revents"), (long) Posix.POLLFD_REVENTS);
+        assertEquals(c.get("sizeof_winsize"), (long) Posix.SIZEOF_WINSIZE);
+        assertEquals(c.get("offsetof_winsize_ws_row"), (long) Posix.WINSIZE_ROW);
+        assertEquals(c.get("offsetof_winsize_ws_col"), (long) Posix.WINSIZE_COL);
     }
 
     @Test

@@ -1,9 +1,7 @@
 package dev.sandbox.trace;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import dev.sandbox.syscall.Arch;
-import dev.sandbox.trace.jna.Ptrace;
+import dev.sandbox.trace.jna.TraceeMemory;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -61,9 +59,7 @@ public final class Decoder {
     private static final long O_CREAT = 0100;
     private static final long O_TMPFILE = 020000000;
 
-    private final Memory local = new Memory(PATH_MAX_SHOWN);
-    private final Memory localIov = new Memory(16);
-    private final Memory remoteIov = new Memory(16);
+    private final TraceeMemory memory = new TraceeMemory(PATH_MAX_SHOWN);
 
     /**
      * {@code openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC)}. A call through another ABI shows its raw
@@ -117,7 +113,7 @@ public final class Decoder {
         // Read at most to the end of the page that holds addr, so an unmapped next page does not fail the read.
         long toPageEnd = 4096 - (addr & 4095);
         int want = (int) Math.min(PATH_MAX_SHOWN, toPageEnd);
-        byte[] got = readMemory(pid, addr, want);
+        byte[] got = memory.read(pid, addr, want);
         if (got == null) {
             return hex(addr);
         }
@@ -126,7 +122,7 @@ public final class Decoder {
             len++;
         }
         if (len == got.length && want < PATH_MAX_SHOWN) {
-            byte[] more = readMemory(pid, addr + want, PATH_MAX_SHOWN - want);
+            byte[] more = memory.read(pid, addr + want, PATH_MAX_SHOWN - want);
             if (more != null) {
                 byte[] all = new byte[got.length + more.length];
                 System.arraycopy(got, 0, all, 0, got.length);
@@ -153,19 +149,6 @@ public final class Decoder {
             q.append("...");
         }
         return q.toString();
-    }
-
-    private byte[] readMemory(int pid, long addr, int len) {
-        localIov.setPointer(0, local);
-        localIov.setLong(8, len);
-        remoteIov.setLong(0, addr);
-        remoteIov.setLong(8, len);
-        try {
-            long n = Ptrace.process_vm_readv(pid, localIov, 1, remoteIov, 1, 0);
-            return n <= 0 ? null : local.getByteArray(0, (int) n);
-        } catch (LastErrorException e) {
-            return null;
-        }
     }
 
     static String hex(long v) {

@@ -1,10 +1,10 @@
 package dev.sandbox.trace;
 
-import com.sun.jna.Memory;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.syscall.SyscallNames;
 import dev.sandbox.trace.jna.Ptrace;
+import dev.sandbox.trace.jna.StopBuffers;
 
 /**
  * One syscall as a stop reports it (PTRACE_GET_SYSCALL_INFO): op, arch, number, arguments. Filled from the loop's
@@ -14,21 +14,20 @@ public record SyscallInfo(int op, Arch arch, int nr, long[] args, long rval, lon
     /** The x86_64 legacy vsyscall page (fixed address, <asm/vsyscall.h> VSYSCALL_ADDR). */
     static final long VSYSCALL_PAGE = 0xffffffffff600000L;
 
-    /** Reads the buffer PTRACE_GET_SYSCALL_INFO filled; {@code arch} null means an arch this tool does not know. */
-    static SyscallInfo read(Memory buf) {
-        int op = buf.getByte(Ptrace.INFO_OP) & 0xff;
-        int auditArch = buf.getInt(Ptrace.INFO_ARCH);
+    /** Reads the struct PTRACE_GET_SYSCALL_INFO filled; {@code arch} null means an arch this tool does not know. */
+    static SyscallInfo read(StopBuffers buf) {
+        int op = buf.op();
         if (op == Ptrace.PTRACE_SYSCALL_INFO_EXIT) {
-            return new SyscallInfo(op, null, -1, null, buf.getLong(Ptrace.INFO_RVAL), 0);
+            return new SyscallInfo(op, null, -1, null, buf.rval(), 0);
         }
-        long rawNr = buf.getLong(Ptrace.INFO_NR);
-        Arch arch = Arch.of(auditArch, rawNr);
+        long rawNr = buf.nr();
+        Arch arch = Arch.of(buf.arch(), rawNr);
         long[] args = new long[6];
         for (int i = 0; i < 6; i++) {
-            args[i] = buf.getLong(Ptrace.INFO_ARGS + 8L * i);
+            args[i] = buf.arg(i);
         }
         int nr = arch == Arch.X32 ? (int) (rawNr & ~Arch.X32_SYSCALL_BIT) : (int) rawNr;
-        return new SyscallInfo(op, arch, nr, args, 0, buf.getLong(Ptrace.INFO_IP));
+        return new SyscallInfo(op, arch, nr, args, 0, buf.instructionPointer());
     }
 
     /** Entered through the vsyscall page: the kernel emulates the call and reports it to seccomp only. */

@@ -1,17 +1,17 @@
 package dev.sandbox.trace;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
 import dev.sandbox.launch.ExitStatus;
 import dev.sandbox.launch.LaunchPlan;
 import dev.sandbox.launch.Launcher;
 import dev.sandbox.seccomp.LearnerGuard;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.trace.jna.Ptrace;
+import dev.sandbox.trace.jna.StopBuffers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -69,9 +69,7 @@ public final class TraceLoop {
 
     private final Map<Integer, Task> tasks = new ConcurrentHashMap<>();
     private final ArrayDeque<int[]> pending = new ArrayDeque<>();
-    private final Memory status = new Memory(4);
-    private final Memory info = new Memory(Ptrace.SIZEOF_SYSCALL_INFO);
-    private final Memory eventMsg = new Memory(8);
+    private final StopBuffers stops = new StopBuffers();
     private final Decoder decoder = new Decoder();
 
     private volatile int mainPid = -1;
@@ -141,40 +139,33 @@ public final class TraceLoop {
     }
 
     private static void signal(int pid, int sig) {
-        try {
-            Ptrace.kill(pid, sig);
-        } catch (LastErrorException e) {
-            // ESRCH: already gone
-        }
+        Ptrace.kill(pid, sig); // -ESRCH: already gone
     }
 
     /** Waits for the launcher's SIGSTOP, then seizes it with every option set before the program's first instruction. */
     private void seize(Launcher.Child child) {
         int pid = child.pid();
         for (;;) {
-            try {
-                Ptrace.waitpid(pid, status, LibC.WUNTRACED | LibC.__WALL);
+            int r = stops.waitpid(pid, LibC.WUNTRACED | LibC.__WALL);
+            if (r >= 0) {
                 break;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != Errno.EINTR) {
-                    throw new SandboxException("waitpid(" + pid + "): " + Errno.describe(e.getErrorCode()),
-                            ExitCodes.REFUSED);
-                }
+            }
+            if (r != -Errno.EINTR) {
+                throw new SandboxException("waitpid(" + pid + "): " + Errno.describe(-r), ExitCodes.REFUSED);
             }
         }
-        TraceEvent first = TraceEvent.classify(status.getInt(0));
+        TraceEvent first = TraceEvent.classify(stops.status());
         if (!(first instanceof TraceEvent.SignalDelivery)) {
             // The launcher exited before its stop: a plan step failed.
             child.awaitExec();
             throw new SandboxException("the launcher ended before it could be traced", ExitCodes.REFUSED);
         }
         try {
-            Ptrace.ptrace(Ptrace.PTRACE_SEIZE, pid, 0, OPTIONS);
-        } catch (LastErrorException e) {
+            Ptrace.seize(pid, OPTIONS);
+        } catch (NativeCallException e) {
             signal(pid, LibC.SIGKILL);
-            throw new SandboxException("ptrace(PTRACE_SEIZE, " + pid + "): " + Errno.describe(e.getErrorCode())
-                    + (e.getErrorCode() == Errno.EPERM ? " (ptrace is restricted here: check "
-                    + "/proc/sys/kernel/yama/ptrace_scope, or seccomp/container rules that forbid ptrace)" : ""),
+            throw new SandboxException(e.getMessage() + (e.errno() == Errno.EPERM ? " (ptrace is restricted here: "
+                    + "check /proc/sys/kernel/yama/ptrace_scope, or seccomp/container rules that forbid ptrace)" : ""),
                     ExitCodes.REFUSED);
         }
         Task t = new Task(pid, 0, "sandbox-launcher");
@@ -186,19 +177,18 @@ public final class TraceLoop {
     /** The next (tid, status) from the kernel, or null when no child or tracee is left at all. */
     private int[] await() {
         for (;;) {
-            try {
-                int tid = Ptrace.waitpid(-1, status, LibC.__WALL);
-                return new int[] {tid, status.getInt(0)};
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == Errno.EINTR) {
-                    continue;
-                }
-                if (e.getErrorCode() == Errno.ECHILD) {
-                    tasks.clear();
-                    return null;
-                }
-                throw new SandboxException("waitpid: " + Errno.describe(e.getErrorCode()), ExitCodes.REFUSED);
+            int tid = stops.waitpid(-1, LibC.__WALL);
+            if (tid >= 0) {
+                return new int[] {tid, stops.status()};
             }
+            if (tid == -Errno.EINTR) {
+                continue;
+            }
+            if (tid == -Errno.ECHILD) {
+                tasks.clear();
+                return null;
+            }
+            throw new SandboxException("waitpid: " + Errno.describe(-tid), ExitCodes.REFUSED);
         }
     }
 
@@ -406,11 +396,9 @@ public final class TraceLoop {
         holding = true;
         for (Task t : tasks.values()) {
             if (t.tid != current.tid() && !t.listening && !t.held && !t.interruptPending) {
-                try {
-                    Ptrace.ptrace(Ptrace.PTRACE_INTERRUPT, t.tid, 0, 0);
+                // -ESRCH: it is exiting; its exit will be reported
+                if (Ptrace.ptrace(Ptrace.PTRACE_INTERRUPT, t.tid, 0, 0) == 0) {
                     t.interruptPending = true;
-                } catch (LastErrorException e) {
-                    // ESRCH: it is exiting; its exit will be reported
                 }
             }
         }
@@ -451,34 +439,24 @@ public final class TraceLoop {
     }
 
     private SyscallInfo syscallInfo(Task task) {
-        try {
-            Ptrace.ptrace(Ptrace.PTRACE_GET_SYSCALL_INFO, task.tid, Ptrace.SIZEOF_SYSCALL_INFO,
-                    com.sun.jna.Pointer.nativeValue(info));
-        } catch (LastErrorException e) {
-            if (e.getErrorCode() == Errno.ESRCH) {
-                return null;
-            }
-            throw new SandboxException("ptrace(PTRACE_GET_SYSCALL_INFO, " + task.tid + "): "
-                    + Errno.describe(e.getErrorCode()) + " (needs Linux 5.3 or later)", ExitCodes.REFUSED);
+        int r = stops.getSyscallInfo(task.tid);
+        if (r == -Errno.ESRCH) {
+            return null;
         }
-        return SyscallInfo.read(info);
+        if (r < 0) {
+            throw new SandboxException("ptrace(PTRACE_GET_SYSCALL_INFO, " + task.tid + "): " + Errno.describe(-r)
+                    + " (needs Linux 5.3 or later)", ExitCodes.REFUSED);
+        }
+        return SyscallInfo.read(stops);
     }
 
     private long eventMessage(Task task) {
-        try {
-            Ptrace.ptrace(Ptrace.PTRACE_GETEVENTMSG, task.tid, 0, com.sun.jna.Pointer.nativeValue(eventMsg));
-            return eventMsg.getLong(0);
-        } catch (LastErrorException e) {
-            return task.tid;
-        }
+        long msg = stops.eventMessage(task.tid);
+        return msg < 0 ? task.tid : msg;
     }
 
     private void poke(Task task, long offset, long value) {
-        try {
-            Ptrace.ptrace(Ptrace.PTRACE_POKEUSER, task.tid, offset, value);
-        } catch (LastErrorException e) {
-            // ESRCH: killed meanwhile
-        }
+        Ptrace.ptrace(Ptrace.PTRACE_POKEUSER, task.tid, offset, value); // -ESRCH: killed meanwhile
     }
 
     private void resume(Task task, int sig) {
@@ -489,19 +467,11 @@ public final class TraceLoop {
             signal(task.tid, LibC.SIGKILL);
             return;
         }
-        try {
-            Ptrace.ptrace(fast ? Ptrace.PTRACE_CONT : Ptrace.PTRACE_SYSCALL, task.tid, 0, sig);
-        } catch (LastErrorException e) {
-            // ESRCH: the task was killed while stopped; its exit is reported next
-        }
+        // -ESRCH: the task was killed while stopped; its exit is reported next
+        Ptrace.ptrace(fast ? Ptrace.PTRACE_CONT : Ptrace.PTRACE_SYSCALL, task.tid, 0, sig);
     }
 
     private void listen(Task task) {
-        task.listening = true;
-        try {
-            Ptrace.ptrace(Ptrace.PTRACE_LISTEN, task.tid, 0, 0);
-        } catch (LastErrorException e) {
-            task.listening = false;
-        }
+        task.listening = Ptrace.ptrace(Ptrace.PTRACE_LISTEN, task.tid, 0, 0) == 0;
     }
 }

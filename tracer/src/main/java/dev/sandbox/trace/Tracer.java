@@ -1,10 +1,9 @@
 package dev.sandbox.trace;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.jna.LibC;
 import dev.sandbox.jna.LibSeccomp;
+import dev.sandbox.jna.NativeCallException;
 import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.ExitStatus;
 import dev.sandbox.launch.LaunchPlan;
@@ -226,26 +225,17 @@ public final class Tracer {
      */
     private void nonDumpable() {
         try {
-            Ptrace.prctl(Ptrace.PR_SET_DUMPABLE, 0, 0, 0, 0);
-        } catch (LastErrorException e) {
-            throw new dev.sandbox.error.SandboxException("prctl(PR_SET_DUMPABLE, 0): "
-                    + dev.sandbox.jna.Errno.describe(e.getErrorCode()), ExitCodes.REFUSED);
+            Ptrace.setNonDumpable();
+        } catch (NativeCallException e) {
+            throw new dev.sandbox.error.SandboxException(e.getMessage(), ExitCodes.REFUSED);
         }
     }
 
     /** Binds this thread (and so the tracee, which inherits the mask through posix_spawn) to the CPU it is on. */
     private static void pinToOneCpu() {
-        int cpu = Ptrace.sched_getcpu();
-        if (cpu < 0) {
-            return;
-        }
-        Memory mask = new Memory(128);
-        mask.clear();
-        mask.setByte(cpu / 8, (byte) (1 << (cpu % 8)));
-        try {
-            Ptrace.sched_setaffinity(0, 128, mask);
-        } catch (LastErrorException e) {
-            // a cpuset that forbids it: run unpinned, only slower
+        int cpu = Ptrace.currentCpu();
+        if (cpu >= 0) {
+            Ptrace.pinCallingThread(cpu); // -EINVAL: a cpuset that forbids it: run unpinned, only slower
         }
     }
 }

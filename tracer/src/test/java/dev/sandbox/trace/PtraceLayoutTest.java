@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sandbox.jna.LayoutTest;
 import dev.sandbox.trace.jna.Ptrace;
+import dev.sandbox.trace.jna.TraceeMemory;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,10 @@ class PtraceLayoutTest {
         assertEquals(c.get("RDI_OFFSET"), Ptrace.RDI);
         assertEquals(c.get("RBX_OFFSET"), Ptrace.RBX);
         assertEquals(c.get("PR_SET_DUMPABLE"), (long) Ptrace.PR_SET_DUMPABLE);
+        assertEquals(c.get("sizeof_cpu_set_t"), (long) Ptrace.SIZEOF_CPU_SET);
+        assertEquals(c.get("sizeof_iovec"), (long) TraceeMemory.SIZEOF_IOVEC);
+        assertEquals(c.get("offsetof_iovec_iov_base"), (long) TraceeMemory.IOVEC_BASE);
+        assertEquals(c.get("offsetof_iovec_iov_len"), (long) TraceeMemory.IOVEC_LEN);
         assertEquals(c.get("offsetof_ptrace_syscall_info_instruction_pointer"), (long) Ptrace.INFO_IP);
     }
 }

@@ -2,11 +2,12 @@ package dev.sandbox.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.sun.jna.LastErrorException;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.isolation.Isolation;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
 import dev.sandbox.launch.Capture;
 import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.Launcher;
@@ -27,7 +28,6 @@ import dev.sandbox.trace.Tracer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -237,7 +237,7 @@ final class Verifier {
                         }
                     }
                     case TERMINAL -> fds[fd] = pty();
-                    default -> fds[fd] = keep(Launcher.above(LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC)));
+                    default -> fds[fd] = keep(Launcher.above(Posix.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC)));
                 }
             }
         }
@@ -252,9 +252,9 @@ final class Verifier {
             JsonObject stdio = meta.has("stdio") ? meta.getAsJsonObject("stdio") : new JsonObject();
             if (stdio.has("stdin_path")) {
                 try {
-                    return keep(Launcher.above(LibC.open(stdio.get("stdin_path").getAsString(),
+                    return keep(Launcher.above(Posix.open(stdio.get("stdin_path").getAsString(),
                             LibC.O_RDONLY | LibC.O_CLOEXEC)));
-                } catch (LastErrorException e) {
+                } catch (NativeCallException e) {
                     notes.add("stdin was " + stdio.get("stdin_path").getAsString() + " while learning; it is gone, "
                             + "so verify gives an empty file");
                 }
@@ -262,7 +262,7 @@ final class Verifier {
             try {
                 Path empty = Files.createTempFile("sandbox-verify-stdin", "");
                 files[0] = empty;
-                return keep(Launcher.above(LibC.open(empty.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC)));
+                return keep(Launcher.above(Posix.open(empty.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC)));
             } catch (IOException e) {
                 throw new SandboxException("cannot make a file for verify's stdin: " + e.getMessage(),
                         ExitCodes.REFUSED);
@@ -273,7 +273,7 @@ final class Verifier {
             try {
                 Path f = Files.createTempFile("sandbox-verify-" + STREAMS[fd], "");
                 files[fd] = f;
-                return keep(Launcher.above(LibC.open(f.toString(), LibC.O_RDWR | LibC.O_CLOEXEC)));
+                return keep(Launcher.above(Posix.open(f.toString(), LibC.O_RDWR | LibC.O_CLOEXEC)));
             } catch (IOException e) {
                 throw new SandboxException("cannot make a file for verify's " + STREAMS[fd] + ": " + e.getMessage(),
                         ExitCodes.REFUSED);
@@ -286,24 +286,18 @@ final class Verifier {
                 return ptySlave;
             }
             try {
-                int m = Launcher.above(LibC.posix_openpt(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC));
-                LibC.grantpt(m);
-                LibC.unlockpt(m);
-                byte[] name = new byte[128];
-                LibC.checkReturned("ptsname_r", LibC.ptsname_r(m, name, name.length));
-                int len = 0;
-                while (len < name.length && name[len] != 0) {
-                    len++;
-                }
+                int m = Launcher.above(Posix.posix_openpt(LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC));
+                Posix.grantpt(m);
+                Posix.unlockpt(m);
+                String name = Posix.ptsname(m);
                 ptyMaster = m;
-                ptySlave = keep(Launcher.above(LibC.open(new String(name, 0, len, StandardCharsets.US_ASCII),
-                        LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC)));
+                ptySlave = keep(Launcher.above(Posix.open(name, LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC)));
                 captures[0] = Capture.reading(m, "terminal");
                 // ^D: a program that reads the terminal sees the end of its input instead of waiting for a person
-                LibC.write(m, new byte[] {4}, 1);
+                Posix.write(m, new byte[] {4}, 1);
                 return ptySlave;
-            } catch (LastErrorException e) {
-                throw LibC.failure("opening a pseudo-terminal for verify", e);
+            } catch (NativeCallException e) {
+                throw new NativeCallException("opening a pseudo-terminal for verify", e.errno());
             }
         }
 
@@ -359,13 +353,13 @@ final class Verifier {
                 new Tracer.Options(policy, Duration.ofSeconds(1), true, false, false, cwd),
                 decider, null, new LearnedPolicy(), line -> { });
         tracer.isolation(isolation);
-        int devnull = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC);
+        int devnull = Posix.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC);
         try {
             tracer.outputs(devnull, devnull);
             SyscallRef at = tracer.run(command).killedAt();
             return at == null ? null : at.toString();
         } finally {
-            LibC.close(devnull);
+            Posix.close(devnull);
         }
     }
 }

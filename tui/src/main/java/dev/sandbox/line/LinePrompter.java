@@ -1,8 +1,9 @@
 package dev.sandbox.line;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
+import dev.sandbox.jna.Termios;
 import dev.sandbox.prompt.Prompter;
 import dev.sandbox.syscall.SyscallKnowledge;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +33,8 @@ public final class LinePrompter implements Prompter {
     public static LinePrompter open() {
         int fd;
         try {
-            fd = LibC.open("/dev/tty", LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
+            fd = Posix.open("/dev/tty", LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC);
+        } catch (NativeCallException e) {
             return null;
         }
         String noColor = System.getenv("NO_COLOR");
@@ -68,8 +69,8 @@ public final class LinePrompter implements Prompter {
                     .append("dangerous: ").style(AttributedStyle.DEFAULT).append(kb.description());
         }
         write(render(head.toAttributedString()) + "\n");
-        Memory saved = LibC.alloc(LibC.SIZEOF_TERMIOS);
-        boolean raw = enterRaw(saved);
+        Termios saved = enterRaw(false);
+        boolean raw = saved != null;
         try {
             long deadline = System.nanoTime() + q.timeout().toNanos();
             long shown = -1;
@@ -116,8 +117,8 @@ public final class LinePrompter implements Prompter {
      * as a key here (signal keys are off while asking), so it cannot kill the sandbox with the terminal left raw.
      */
     public boolean confirm(String question, java.time.Duration timeout) {
-        Memory saved = LibC.alloc(LibC.SIZEOF_TERMIOS);
-        boolean raw = enterRaw(saved, true);
+        Termios saved = enterRaw(true);
+        boolean raw = saved != null;
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             long shown = -1;
@@ -210,49 +211,37 @@ public final class LinePrompter implements Prompter {
         return color ? s.toAnsi() : s.toString();
     }
 
-    private boolean enterRaw(Memory saved) {
-        return enterRaw(saved, false);
-    }
-
-    private boolean enterRaw(Memory saved, boolean noSignalKeys) {
+    /** Key-at-a-time input without echo; the modes to put back, or null if the terminal's could not be changed. */
+    private Termios enterRaw(boolean noSignalKeys) {
         try {
-            LibC.tcgetattr(fd, saved);
-            Memory raw = LibC.alloc(LibC.SIZEOF_TERMIOS);
-            raw.write(0, saved.getByteArray(0, LibC.SIZEOF_TERMIOS), 0, LibC.SIZEOF_TERMIOS);
-            int lflag = raw.getInt(LibC.TERMIOS_C_LFLAG);
-            raw.setInt(LibC.TERMIOS_C_LFLAG, lflag & ~(LibC.ICANON | LibC.ECHO | (noSignalKeys ? LibC.ISIG : 0)));
-            raw.setByte(LibC.TERMIOS_C_CC + LibC.VMIN, (byte) 1);
-            raw.setByte(LibC.TERMIOS_C_CC + LibC.VTIME, (byte) 0);
-            LibC.tcsetattr(fd, LibC.TCSANOW, raw);
+            Termios saved = Posix.tcgetattr(fd);
+            Posix.tcsetattr(fd, LibC.TCSANOW,
+                    saved.keyAtATime(LibC.ICANON | LibC.ECHO | (noSignalKeys ? LibC.ISIG : 0)));
             // Keys typed before the question appeared are not answers to it.
-            LibC.tcflush(fd, LibC.TCIFLUSH);
-            return true;
-        } catch (LastErrorException e) {
-            return false;
+            Posix.tcflush(fd, LibC.TCIFLUSH);
+            return saved;
+        } catch (NativeCallException e) {
+            return null;
         }
     }
 
-    private void restore(Memory saved) {
+    private void restore(Termios saved) {
         try {
-            LibC.tcsetattr(fd, LibC.TCSANOW, saved);
-        } catch (LastErrorException e) {
+            Posix.tcsetattr(fd, LibC.TCSANOW, saved);
+        } catch (NativeCallException e) {
             // the terminal went away
         }
     }
 
     /** One byte from the terminal, or -1 after {@code timeoutMillis}. */
     private int readKey(int timeoutMillis) {
-        Memory pfd = new Memory(8);
-        pfd.setInt(0, fd);
-        pfd.setShort(4, LibC.POLLIN);
-        pfd.setShort(6, (short) 0);
         try {
-            if (LibC.poll(pfd, 1, timeoutMillis) <= 0) {
+            if (!Posix.pollIn(fd, timeoutMillis)) {
                 return -1;
             }
             byte[] b = new byte[1];
-            return LibC.read(fd, b, 1) == 1 ? b[0] & 0xff : -1;
-        } catch (LastErrorException e) {
+            return Posix.read(fd, b, 1) == 1 ? b[0] & 0xff : -1;
+        } catch (NativeCallException e) {
             return -1;
         }
     }
@@ -260,8 +249,8 @@ public final class LinePrompter implements Prompter {
     private void write(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         try {
-            LibC.write(fd, b, b.length);
-        } catch (LastErrorException e) {
+            Posix.write(fd, b, b.length);
+        } catch (NativeCallException e) {
             // the terminal went away; the answer will time out into "block"
         }
     }

@@ -4,10 +4,12 @@ import com.googlecode.lanterna.TerminalSize;
 import com.googlecode.lanterna.screen.Screen;
 import com.googlecode.lanterna.screen.TerminalScreen;
 import com.googlecode.lanterna.terminal.ansi.ANSITerminal;
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
+import dev.sandbox.jna.SignalMask;
+import dev.sandbox.jna.Termios;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -52,8 +54,8 @@ public final class Tty implements AutoCloseable {
     /** The controlling terminal, or null when there is none. */
     public static Tty open() {
         try {
-            return new Tty(LibC.open("/dev/tty", LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC));
-        } catch (LastErrorException e) {
+            return new Tty(Posix.open("/dev/tty", LibC.O_RDWR | LibC.O_NOCTTY | LibC.O_CLOEXEC));
+        } catch (NativeCallException e) {
             return null;
         }
     }
@@ -66,30 +68,20 @@ public final class Tty implements AutoCloseable {
      *                      with job control), in which case it is lent to the question and given back
      */
     Taken take(Set<Integer> programGroups) {
-        Memory oldMask = LibC.alloc(LibC.SIZEOF_SIGSET);
-        Memory ttou = LibC.alloc(LibC.SIZEOF_SIGSET);
-        LibC.sigemptyset(ttou);
-        LibC.sigaddset(ttou, LibC.SIGTTOU);
         // With SIGTTOU blocked this thread may change the terminal's modes and foreground group even while the
         // program's group holds the foreground; the kernel would otherwise stop the whole sandbox.
-        LibC.pthread_sigmask(LibC.SIG_BLOCK, ttou, oldMask);
-        Taken t = new Taken(oldMask);
+        Taken t = new Taken(Posix.blockSignal(LibC.SIGTTOU));
         try {
             if (!t.foreground(programGroups)) {
                 t.releaseMask();
                 return null;
             }
-            LibC.tcgetattr(fd, t.saved);
-            Memory raw = LibC.alloc(LibC.SIZEOF_TERMIOS);
-            raw.write(0, t.saved.getByteArray(0, LibC.SIZEOF_TERMIOS), 0, LibC.SIZEOF_TERMIOS);
-            int lflag = raw.getInt(LibC.TERMIOS_C_LFLAG);
-            raw.setInt(LibC.TERMIOS_C_LFLAG, lflag & ~(LibC.ICANON | LibC.ECHO | LibC.ISIG | LibC.IEXTEN));
-            raw.setByte(LibC.TERMIOS_C_CC + LibC.VMIN, (byte) 1);
-            raw.setByte(LibC.TERMIOS_C_CC + LibC.VTIME, (byte) 0);
-            LibC.tcsetattr(fd, LibC.TCSANOW, raw);
+            t.saved = Posix.tcgetattr(fd);
+            int lflag = t.saved.lflag();
+            Posix.tcsetattr(fd, LibC.TCSANOW, t.saved.keyAtATime(LibC.ICANON | LibC.ECHO | LibC.ISIG | LibC.IEXTEN));
             t.modesChanged = true;
             // Keys typed before the question appeared were meant for the program, not answers to this question.
-            LibC.tcflush(fd, LibC.TCIFLUSH);
+            Posix.tcflush(fd, LibC.TCIFLUSH);
             Boolean alternate = alternateScreen(t);
             t.programOnAlternate = Boolean.TRUE.equals(alternate);
             t.redraw = t.programOnAlternate || alternate == null && (lflag & LibC.ICANON) == 0;
@@ -101,7 +93,7 @@ public final class Tty implements AutoCloseable {
             t.screen = new TerminalScreen(new FdTerminal(t));
             t.screen.startScreen();
             return t;
-        } catch (LastErrorException | IOException e) {
+        } catch (NativeCallException | IOException e) {
             t.close();
             return null;
         }
@@ -165,35 +157,32 @@ public final class Tty implements AutoCloseable {
 
     /** The terminal's size, or 80x24 if it cannot say. */
     TerminalSize size() {
-        Memory ws = new Memory(8);
-        ws.clear();
+        Posix.WindowSize ws;
         try {
-            LibC.ioctl(fd, LibC.TIOCGWINSZ, ws);
-        } catch (LastErrorException e) {
+            ws = Posix.windowSize(fd);
+        } catch (NativeCallException e) {
             return new TerminalSize(80, 24);
         }
-        int rows = ws.getShort(0) & 0xffff;
-        int cols = ws.getShort(2) & 0xffff;
-        return rows == 0 || cols == 0 ? new TerminalSize(80, 24) : new TerminalSize(cols, rows);
+        return ws.rows() == 0 || ws.cols() == 0 ? new TerminalSize(80, 24) : new TerminalSize(ws.cols(), ws.rows());
     }
 
     @Override
     public void close() {
         try {
-            LibC.close(fd);
-        } catch (LastErrorException e) {
+            Posix.close(fd);
+        } catch (NativeCallException e) {
             // already gone
         }
     }
 
     /** The terminal while one question has it. */
     final class Taken implements LearnScreen.Display {
-        private final Memory oldMask;
-        private final Memory saved = LibC.alloc(LibC.SIZEOF_TERMIOS);
+        private final SignalMask oldMask;
+        /** The program's terminal modes, put back by {@link #close}. */
+        private Termios saved;
         private final KeyDecoder decoder = new KeyDecoder();
         private final java.util.ArrayDeque<KeyDecoder.Key> keys = new java.util.ArrayDeque<>();
         private final byte[] buf = new byte[512];
-        private final Memory pfd = new Memory(8);
         private boolean modesChanged;
         private boolean programOnAlternate;
         /** The program is told to redraw afterwards: its screen was drawn over, or may have been. */
@@ -203,7 +192,7 @@ public final class Tty implements AutoCloseable {
         private TerminalScreen screen;
         private boolean closed;
 
-        private Taken(Memory oldMask) {
+        private Taken(SignalMask oldMask) {
             this.oldMask = oldMask;
         }
 
@@ -212,19 +201,19 @@ public final class Tty implements AutoCloseable {
          * itself as any job that reads the terminal does, and goes on when the shell brings it back with fg.
          */
         private boolean foreground(Set<Integer> programGroups) {
-            int own = LibC.getpgrp();
+            int own = Posix.getpgrp();
             for (int attempt = 0; attempt < 2; attempt++) {
-                int fg = LibC.tcgetpgrp(fd);
+                int fg = Posix.tcgetpgrp(fd);
                 if (fg == own) {
                     return true;
                 }
                 if (programGroups.contains(fg)) {
-                    LibC.tcsetpgrp(fd, own);
+                    Posix.tcsetpgrp(fd, own);
                     lentBy = fg;
                     return true;
                 }
                 if (attempt == 0) {
-                    LibC.kill(LibC.getpid(), LibC.SIGTTIN);
+                    Posix.kill(Posix.getpid(), LibC.SIGTTIN);
                 }
             }
             return false;
@@ -259,20 +248,17 @@ public final class Tty implements AutoCloseable {
 
         /** Reads what the terminal sent within {@code timeoutMillis}; false if nothing came. */
         private boolean readInto(int timeoutMillis) {
-            pfd.setInt(0, fd);
-            pfd.setShort(4, LibC.POLLIN);
-            pfd.setShort(6, (short) 0);
             try {
-                if (LibC.poll(pfd, 1, timeoutMillis) <= 0) {
+                if (!Posix.pollIn(fd, timeoutMillis)) {
                     return false;
                 }
-                long n = LibC.read(fd, buf, buf.length);
+                int n = Posix.read(fd, buf, buf.length);
                 if (n <= 0) {
                     return false;
                 }
-                keys.addAll(decoder.feed(buf, (int) n));
+                keys.addAll(decoder.feed(buf, n));
                 return true;
-            } catch (LastErrorException e) {
+            } catch (NativeCallException e) {
                 return false;
             }
         }
@@ -285,9 +271,9 @@ public final class Tty implements AutoCloseable {
             int off = 0;
             while (off < b.length) {
                 try {
-                    off += (int) LibC.write(fd, off == 0 ? b : Arrays.copyOfRange(b, off, b.length), b.length - off);
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() != Errno.EINTR) {
+                    off += Posix.write(fd, off == 0 ? b : Arrays.copyOfRange(b, off, b.length), b.length - off);
+                } catch (NativeCallException e) {
+                    if (e.errno() != Errno.EINTR) {
                         return; // the terminal went away; the question will time out into "block"
                     }
                 }
@@ -313,24 +299,24 @@ public final class Tty implements AutoCloseable {
             try {
                 if (modesChanged) {
                     // keys typed during the question belonged to it, not to the program
-                    LibC.tcflush(fd, LibC.TCIFLUSH);
-                    LibC.tcsetattr(fd, LibC.TCSANOW, saved);
+                    Posix.tcflush(fd, LibC.TCIFLUSH);
+                    Posix.tcsetattr(fd, LibC.TCSANOW, saved);
                 }
                 if (lentBy != 0) {
-                    LibC.tcsetpgrp(fd, lentBy);
+                    Posix.tcsetpgrp(fd, lentBy);
                 }
                 if (screen != null && redraw) {
                     // The program's full screen was drawn over: ask its foreground group to redraw, as a resize does.
-                    LibC.kill(-LibC.tcgetpgrp(fd), LibC.SIGWINCH);
+                    Posix.kill(-Posix.tcgetpgrp(fd), LibC.SIGWINCH);
                 }
-            } catch (LastErrorException e) {
+            } catch (NativeCallException e) {
                 // the terminal or the program went away
             }
             releaseMask();
         }
 
         private void releaseMask() {
-            LibC.pthread_sigmask(LibC.SIG_SETMASK, oldMask, null);
+            oldMask.restore();
         }
     }
 

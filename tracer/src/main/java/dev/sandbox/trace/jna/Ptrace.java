@@ -1,20 +1,23 @@
 package dev.sandbox.trace.jna;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import dev.sandbox.jna.Errno;
+import dev.sandbox.jna.NativeCallException;
 
 /**
  * ptrace and the calls the tracer loop makes on every stop, direct-mapped with primitive arguments: this is the hot
  * path (two or three calls per syscall stop), and direct mapping costs about 0.2 µs a call.
  *
- * Error convention: all of these return -1 and set errno, surfaced as {@link LastErrorException}.
+ * <p>Error convention: the C functions all return -1 and set errno. The loop's calls ({@link #ptrace}, {@link #kill},
+ * and those of {@link StopBuffers}) return {@code -errno} instead of throwing: the loop meets ESRCH as a matter of
+ * course (a task killed while stopped) and must not build an exception for it. The calls made once per run
+ * ({@link #seize}, {@link #setNonDumpable}) throw {@link NativeCallException}. No JNA type leaves this package.
  */
 public final class Ptrace {
-    static {
-        Native.register(NativeLibrary.getInstance("c"));
-    }
 
     // <sys/ptrace.h> requests
     public static final int PTRACE_PEEKUSER = 3;
@@ -70,29 +73,105 @@ public final class Ptrace {
 
     private Ptrace() {}
 
+    /** The C functions, as glibc declares them; only the methods of this package call them. */
+    static final class C {
+        static {
+            Native.register(C.class, NativeLibrary.getInstance("c"));
+        }
+
+        private C() {}
+
+        /**
+         * glibc's ptrace is variadic ({@code long ptrace(enum __ptrace_request, ...)}); this fixed signature passes
+         * request, pid, addr and data in rdi, rsi, rdx, rcx exactly as a variadic call does on x86_64.
+         */
+        static native long ptrace(int request, int pid, long addr, long data) throws LastErrorException;
+
+        /** waitpid writing the status into native memory we reuse, so no array is copied per stop. */
+        static native int waitpid(int pid, Pointer status, int options) throws LastErrorException;
+
+        static native int kill(int pid, int sig) throws LastErrorException;
+
+        static native long process_vm_readv(int pid, Pointer localIov, long liovcnt, Pointer remoteIov,
+                long riovcnt, long flags) throws LastErrorException;
+
+        /** pid 0 = the calling thread; mask is a cpu_set_t. */
+        static native int sched_setaffinity(int pid, long cpusetsize, Pointer mask) throws LastErrorException;
+
+        static native int sched_getcpu();
+
+        /** prctl(2), errno-style. */
+        static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
+    }
+
     /**
-     * glibc's ptrace is variadic ({@code long ptrace(enum __ptrace_request, ...)}); this fixed signature passes
-     * request, pid, addr and data in rdi, rsi, rdx, rcx exactly as a variadic call does on x86_64.
+     * ptrace for a request whose result is only success or failure (not PEEK*, whose data may look like -1): 0, or
+     * -errno (ESRCH: the task is gone or not stopped).
      */
-    public static native long ptrace(int request, int pid, long addr, long data) throws LastErrorException;
+    public static int ptrace(int request, int pid, long addr, long data) {
+        try {
+            C.ptrace(request, pid, addr, data);
+            return 0;
+        } catch (LastErrorException e) {
+            return -e.getErrorCode();
+        }
+    }
 
-    /** waitpid writing the status into native memory we reuse, so no array is copied per stop. */
-    public static native int waitpid(int pid, Pointer status, int options) throws LastErrorException;
+    /** PTRACE_SEIZE with {@code options}; fails as {@code ptrace(PTRACE_SEIZE, 4242): Operation not permitted}. */
+    public static void seize(int pid, int options) {
+        try {
+            C.ptrace(PTRACE_SEIZE, pid, 0, options);
+        } catch (LastErrorException e) {
+            throw new NativeCallException("ptrace(PTRACE_SEIZE, " + pid + ")", e.getErrorCode());
+        }
+    }
 
-    public static native int kill(int pid, int sig) throws LastErrorException;
+    /** kill(2): 0, or -errno (ESRCH: already gone). */
+    public static int kill(int pid, int sig) {
+        try {
+            C.kill(pid, sig);
+            return 0;
+        } catch (LastErrorException e) {
+            return -e.getErrorCode();
+        }
+    }
 
-    public static native int tgkill(int tgid, int tid, int sig) throws LastErrorException;
+    /**
+     * prctl(PR_SET_DUMPABLE, 0): the sandbox's /proc files then belong to root and ptrace-mode checks refuse anyone
+     * without CAP_SYS_PTRACE.
+     */
+    public static void setNonDumpable() {
+        try {
+            C.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        } catch (LastErrorException e) {
+            throw new NativeCallException("prctl(PR_SET_DUMPABLE, 0)", e.getErrorCode());
+        }
+    }
 
-    public static native long process_vm_readv(int pid, Pointer localIov, long liovcnt, Pointer remoteIov,
-            long riovcnt, long flags) throws LastErrorException;
+    /** The CPU the calling thread runs on (sched_getcpu), or -1. */
+    public static int currentCpu() {
+        return C.sched_getcpu();
+    }
 
-    /** pid 0 = the calling thread; mask is a cpu_set_t. */
-    public static native int sched_setaffinity(int pid, long cpusetsize, Pointer mask) throws LastErrorException;
+    /** sizeof(cpu_set_t) in glibc <sched.h>: 1024 CPUs, one bit each (LayoutTest checks). */
+    public static final int SIZEOF_CPU_SET = 128;
 
-    public static native int sched_getaffinity(int pid, long cpusetsize, Pointer mask) throws LastErrorException;
-
-    public static native int sched_getcpu();
-
-    /** prctl(2), errno-style; the sandbox makes itself non-dumpable with it before it traces anything. */
-    public static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
+    /**
+     * Binds the calling thread to one CPU: {@code sched_setaffinity(0, sizeof(cpu_set_t), {cpu})}. 0, or -errno
+     * (EINVAL: a cpuset that forbids that CPU).
+     */
+    public static int pinCallingThread(int cpu) {
+        if (cpu < 0 || cpu >= SIZEOF_CPU_SET * 8) {
+            return -Errno.EINVAL;
+        }
+        Memory mask = new Memory(SIZEOF_CPU_SET);
+        mask.clear();
+        mask.setByte(cpu / 8, (byte) (1 << (cpu % 8)));
+        try {
+            C.sched_setaffinity(0, SIZEOF_CPU_SET, mask);
+            return 0;
+        } catch (LastErrorException e) {
+            return -e.getErrorCode();
+        }
+    }
 }
