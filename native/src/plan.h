@@ -45,6 +45,39 @@ enum step_kind {
     STEP_SETSID_CTTY    = 8, /* setsid(), then make fd 0 (a terminal) the controlling terminal: TIOCSCTTY */
     STEP_SECCOMP_NOTIFY = 9, /* like STEP_SECCOMP_FILTER, with a listener handed to a supervisor process that names
                               * and kills violators; payload: u32 report fd, then struct sock_filter[] */
+
+    /* Isolation (numbered from 20, leaving room for other launcher steps). Java orders them as the kernel needs:
+     * user namespace, sync with the parent, other namespaces, pid init, mounts, pivot_root, limits, identity,
+     * capabilities, Landlock; then NO_NEW_PRIVS, seccomp and exec as above. */
+    STEP_UNSHARE        = 20, /* unshare(payload u32 CLONE_NEW* flags) */
+    STEP_SYNC           = 21, /* payload u32 fd (a socket): write one byte to it, wait for one back (the parent wrote
+                                 uid_map, placed us in a cgroup), close it; EOF instead of the byte: ECANCELED */
+    STEP_PID_INIT       = 22, /* fork twice: we stay outside as a relay, the child is pid 1 of the new pid namespace
+                                 and reaps; the grandchild (pid 2) goes on with the plan */
+    STEP_MOUNT          = 23, /* mount(src, dst, type, flags, data); payload u64 flags, then 4 NUL-terminated
+                                 strings src dst type data, an empty one meaning NULL */
+    STEP_MOUNT_SETATTR  = 24, /* mount_setattr(AT_FDCWD, path, u32 flags, {u64 set, u64 clear}); payload u64 set,
+                                 u64 clear, u32 flags, path NUL */
+    STEP_MKDIR          = 25, /* mkdir(payload path NUL, 0755); an existing directory is fine */
+    STEP_MKFILE         = 26, /* create an empty file (a mount point for a file bind); an existing one is fine */
+    STEP_SYMLINK        = 27, /* symlink(target, linkpath); payload target NUL linkpath NUL */
+    STEP_PIVOT_ROOT     = 28, /* pivot_root(new_root, put_old); payload new_root NUL put_old NUL */
+    STEP_UMOUNT         = 29, /* umount2(path, MNT_DETACH); payload path NUL */
+    STEP_LOOPBACK_UP    = 30, /* ioctl(SIOCSIFFLAGS) IFF_UP on "lo" */
+    STEP_SETHOSTNAME    = 31, /* sethostname(payload, len) */
+    STEP_RLIMIT         = 32, /* prlimit(0, u32 resource, {u64 soft, u64 hard}); payload u32 resource, u64, u64 */
+    STEP_IDENTITY       = 33, /* PR_SET_KEEPCAPS, then setgroups(0) when flags & 1, setresgid(gid), setresuid(uid);
+                                 payload u32 gid, u32 uid */
+    STEP_CAPS           = 34, /* capabilities: payload u64 keep, u32 last_cap; raise effective from permitted, drop
+                                 every cap not kept from the bounding set, clear ambient, capset(keep, keep, keep),
+                                 and when flags & 1 raise each kept cap into the ambient set; flags & 2: leave the
+                                 bounding set (we lack CAP_SETPCAP to change it) */
+    STEP_LANDLOCK_RULESET = 35, /* landlock_create_ruleset(payload, len, 0): payload is the ruleset attr for the
+                                   ABI Java probed; the fd is kept for the next two steps */
+    STEP_LANDLOCK_RULE  = 36, /* landlock_add_rule(PATH_BENEATH, {u64 allowed, open(path, O_PATH)}); payload u64
+                                 allowed, path NUL */
+    STEP_LANDLOCK_RESTRICT = 37, /* landlock_restrict_self(ruleset fd) */
+    STEP_EXIT           = 38, /* _exit(0): ends a probe plan (Java tries a step before relying on it) */
 };
 
 struct plan_header {

@@ -5,8 +5,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -15,8 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "plan.h"
@@ -77,6 +86,165 @@ static char **exec_args(unsigned char *payload, uint32_t len, char **path)
         s += strlen(s) + 1;
     }
     return argv;
+}
+
+/* Splits "a\0b\0..." into n strings; an empty string becomes NULL when empty_is_null. Returns 0 when malformed. */
+static int strings_at(unsigned char *payload, uint32_t len, const char **out, int n, int empty_is_null)
+{
+    if (len == 0 || payload[len - 1] != '\0')
+        return 0;
+    char *s = (char *)payload, *end = (char *)payload + len;
+    for (int i = 0; i < n; i++) {
+        if (s >= end)
+            return 0;
+        out[i] = (*s == '\0' && empty_is_null) ? NULL : s;
+        s += strlen(s) + 1;
+    }
+    return s == end;
+}
+
+static uint64_t u64_at(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* STEP_PID_INIT: the signals a person or the sandbox sends to end or resize the program, passed down the chain. */
+static const int relayed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH };
+static volatile pid_t relay_to;
+
+static void relay_signal(int sig)
+{
+    int saved = errno;
+    kill(relay_to, sig);
+    errno = saved;
+}
+
+static void forward_signals(pid_t to)
+{
+    relay_to = to;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = relay_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof relayed / sizeof relayed[0]; i++)
+        sigaction(relayed[i], &sa, NULL);
+}
+
+/* Ends this process the way `status` says the program ended, so the sandbox reads the program's own wait status. */
+static void end_as(int status)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        struct rlimit none = { 0, 0 };
+        setrlimit(RLIMIT_CORE, &none); /* the program dumped core already if it was going to */
+        signal(sig, SIG_DFL);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, sig);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+        raise(sig);
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : LAUNCHER_FAILED);
+}
+
+/*
+ * After unshare(CLONE_NEWPID) our next child is pid 1 of the new namespace. Like bubblewrap we do not make the program
+ * pid 1: init ignores every signal it has no handler for (Ctrl-C would do nothing) and must reap orphans. So:
+ *   relay (us, outside)  forwards signals to init, waits, and ends as the program ended (the sandbox waits on it);
+ *   init (pid 1)         dies with the relay (PDEATHSIG), forwards signals, reaps everything, reports the
+ *                        program's wait status to the relay over a pipe (pid 1 cannot die by a signal it raises);
+ *   program (pid 2)      returns from here and goes on with the plan.
+ * When init exits the kernel kills whatever is left in the namespace.
+ */
+static void pid_init(uint32_t step, uint32_t index)
+{
+    int status_pipe[2];
+    if (pipe2(status_pipe, O_CLOEXEC) != 0)
+        plan_fail(step, index, errno);
+    pid_t init = fork();
+    if (init < 0)
+        plan_fail(step, index, errno);
+    if (init > 0) {
+        close(ERROR_FD); /* EOF there must come from the program's execve */
+        close(status_pipe[1]);
+        forward_signals(init);
+        int status = 0, inner;
+        while (waitpid(init, &status, 0) < 0 && errno == EINTR)
+            ;
+        ssize_t n;
+        while ((n = read(status_pipe[0], &inner, sizeof inner)) < 0 && errno == EINTR)
+            ;
+        end_as(n == (ssize_t)sizeof inner ? inner : status);
+    }
+    close(status_pipe[0]);
+    /* The relay's death (the sandbox died) kills init, and with it the namespace. From an ancestor namespace the
+     * kernel forces SIGKILL on pid 1. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+        plan_fail(step, index, errno);
+    pid_t program = fork();
+    if (program < 0)
+        plan_fail(step, index, errno);
+    if (program > 0) {
+        close(ERROR_FD);
+        forward_signals(program);
+        for (;;) {
+            int status;
+            pid_t done = waitpid(-1, &status, 0);
+            if (done == program) {
+                ssize_t w = write(status_pipe[1], &status, sizeof status);
+                _exit(w == (ssize_t)sizeof status ? 0 : LAUNCHER_FAILED);
+            }
+            if (done < 0 && errno != EINTR)
+                _exit(LAUNCHER_FAILED);
+        }
+    }
+    close(status_pipe[1]);
+}
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+
+/* <linux/mount.h> struct mount_attr, spelled out: that header clashes with <sys/mount.h>. */
+struct sandbox_mount_attr {
+    uint64_t attr_set;
+    uint64_t attr_clr;
+    uint64_t propagation;
+    uint64_t userns_fd;
+};
+
+static int landlock_fd = -1;
+
+/* STEP_CAPS: see plan.h. The loops are over masks Java chose; nothing here decides which capability stays. */
+static int set_caps(uint64_t keep, uint32_t last_cap, int ambient, int bounding)
+{
+    struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &hdr, data) != 0)
+        return -1;
+    /* PR_CAPBSET_DROP needs CAP_SETPCAP in the effective set, which a uid change may have cleared. */
+    data[0].effective = data[0].permitted;
+    data[1].effective = data[1].permitted;
+    if (syscall(SYS_capset, &hdr, data) != 0)
+        return -1;
+    for (uint32_t cap = 0; bounding && cap <= last_cap && cap < 64; cap++)
+        if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+            return -1;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        uint32_t part = (uint32_t)(keep >> (32 * i));
+        data[i].effective = data[i].permitted = data[i].inheritable = part;
+    }
+    if (syscall(SYS_capset, &hdr, data) != 0)
+        return -1;
+    for (uint32_t cap = 0; ambient && cap <= last_cap && cap < 64; cap++)
+        if ((keep & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+            return -1;
+    return 0;
 }
 
 /*
@@ -354,6 +522,185 @@ void plan_run(unsigned char *plan, size_t len, const struct plan_runtime *rt)
             if (ioctl(0, TIOCSCTTY, 0) != 0)
                 plan_fail(rec.kind, index, errno);
             break;
+
+        case STEP_UNSHARE:
+            if (rec.len != 4)
+                plan_fail(rec.kind, index, EINVAL);
+            if (unshare((int)u32_at(payload)) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+
+        case STEP_SYNC: {
+            /* The parent writes what only it may write (uid_map, gid_map, cgroup.procs) while we wait here. */
+            if (rec.len != 4)
+                plan_fail(rec.kind, index, EINVAL);
+            int sync_fd = (int)u32_at(payload);
+            char byte = 0;
+            ssize_t n;
+            while ((n = write(sync_fd, &byte, 1)) < 0 && errno == EINTR)
+                ;
+            if (n != 1)
+                plan_fail(rec.kind, index, n < 0 ? errno : EIO);
+            while ((n = read(sync_fd, &byte, 1)) < 0 && errno == EINTR)
+                ;
+            if (n != 1)
+                plan_fail(rec.kind, index, n < 0 ? errno : ECANCELED);
+            close(sync_fd);
+            break;
+        }
+
+        case STEP_PID_INIT:
+            pid_init(rec.kind, index);
+            break;
+
+        case STEP_MOUNT: {
+            const char *s[4];
+            if (rec.len < 8 || !strings_at(payload + 8, rec.len - 8, s, 4, 1))
+                plan_fail(rec.kind, index, EINVAL);
+            if (mount(s[0], s[1], s[2], (unsigned long)u64_at(payload), s[3]) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+        }
+
+        case STEP_MOUNT_SETATTR: {
+            const char *path;
+            if (rec.len < 20 || !strings_at(payload + 20, rec.len - 20, &path, 1, 0))
+                plan_fail(rec.kind, index, EINVAL);
+            struct sandbox_mount_attr attr = { u64_at(payload), u64_at(payload + 8), 0, 0 };
+            if (syscall(SYS_mount_setattr, AT_FDCWD, path, u32_at(payload + 16), &attr, sizeof attr) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+        }
+
+        case STEP_MKDIR: {
+            const char *path;
+            if (!strings_at(payload, rec.len, &path, 1, 0))
+                plan_fail(rec.kind, index, EINVAL);
+            if (mkdir(path, 0755) != 0 && errno != EEXIST)
+                plan_fail(rec.kind, index, errno);
+            break;
+        }
+
+        case STEP_MKFILE: {
+            const char *path;
+            if (!strings_at(payload, rec.len, &path, 1, 0))
+                plan_fail(rec.kind, index, EINVAL);
+            int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+            if (fd < 0 && errno != EEXIST)
+                plan_fail(rec.kind, index, errno);
+            if (fd >= 0)
+                close(fd);
+            break;
+        }
+
+        case STEP_SYMLINK: {
+            const char *s[2];
+            if (!strings_at(payload, rec.len, s, 2, 0))
+                plan_fail(rec.kind, index, EINVAL);
+            if (symlink(s[0], s[1]) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+        }
+
+        case STEP_PIVOT_ROOT: {
+            const char *s[2];
+            if (!strings_at(payload, rec.len, s, 2, 0))
+                plan_fail(rec.kind, index, EINVAL);
+            if (syscall(SYS_pivot_root, s[0], s[1]) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+        }
+
+        case STEP_UMOUNT: {
+            const char *path;
+            if (!strings_at(payload, rec.len, &path, 1, 0))
+                plan_fail(rec.kind, index, EINVAL);
+            if (umount2(path, MNT_DETACH) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+        }
+
+        case STEP_LOOPBACK_UP: {
+            int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            if (sock < 0)
+                plan_fail(rec.kind, index, errno);
+            struct ifreq ifr;
+            memset(&ifr, 0, sizeof ifr);
+            strcpy(ifr.ifr_name, "lo");
+            if (ioctl(sock, SIOCGIFFLAGS, &ifr) != 0)
+                plan_fail(rec.kind, index, errno);
+            ifr.ifr_flags |= IFF_UP;
+            if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0)
+                plan_fail(rec.kind, index, errno);
+            close(sock);
+            break;
+        }
+
+        case STEP_SETHOSTNAME:
+            if (sethostname((const char *)payload, rec.len) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+
+        case STEP_RLIMIT: {
+            if (rec.len != 20)
+                plan_fail(rec.kind, index, EINVAL);
+            struct rlimit64 lim = { u64_at(payload + 4), u64_at(payload + 12) };
+            if (prlimit64(0, (int)u32_at(payload), &lim, NULL) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+        }
+
+        case STEP_IDENTITY:
+            if (rec.len != 8)
+                plan_fail(rec.kind, index, EINVAL);
+            /* Keep the permitted capabilities across the uid change: STEP_CAPS decides what stays. */
+            if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+                plan_fail(rec.kind, index, errno);
+            if ((rec.flags & 1) && setgroups(0, NULL) != 0)
+                plan_fail(rec.kind, index, errno);
+            if (setresgid(u32_at(payload), u32_at(payload), u32_at(payload)) != 0)
+                plan_fail(rec.kind, index, errno);
+            if (setresuid(u32_at(payload + 4), u32_at(payload + 4), u32_at(payload + 4)) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+
+        case STEP_CAPS:
+            if (rec.len != 12)
+                plan_fail(rec.kind, index, EINVAL);
+            if (set_caps(u64_at(payload), u32_at(payload + 8), rec.flags & 1, !(rec.flags & 2)) != 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+
+        case STEP_LANDLOCK_RULESET:
+            landlock_fd = (int)syscall(SYS_landlock_create_ruleset, payload, (size_t)rec.len, 0U);
+            if (landlock_fd < 0)
+                plan_fail(rec.kind, index, errno);
+            break;
+
+        case STEP_LANDLOCK_RULE: {
+            const char *path;
+            if (rec.len < 8 || !strings_at(payload + 8, rec.len - 8, &path, 1, 0))
+                plan_fail(rec.kind, index, EINVAL);
+            struct landlock_path_beneath_attr rule = { .allowed_access = u64_at(payload) };
+            rule.parent_fd = open(path, O_PATH | O_CLOEXEC);
+            if (rule.parent_fd < 0)
+                plan_fail(rec.kind, index, errno);
+            if (syscall(SYS_landlock_add_rule, landlock_fd, LANDLOCK_RULE_PATH_BENEATH, &rule, 0U) != 0)
+                plan_fail(rec.kind, index, errno);
+            close(rule.parent_fd);
+            break;
+        }
+
+        case STEP_LANDLOCK_RESTRICT:
+            /* Needs NO_NEW_PRIVS first (or CAP_SYS_ADMIN), like seccomp. */
+            if (syscall(SYS_landlock_restrict_self, landlock_fd, 0U) != 0)
+                plan_fail(rec.kind, index, errno);
+            close(landlock_fd);
+            landlock_fd = -1;
+            break;
+
+        case STEP_EXIT:
+            _exit(0);
 
         default:
             plan_fail(rec.kind, index, ENOSYS);

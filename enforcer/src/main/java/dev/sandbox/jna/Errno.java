@@ -24,6 +24,7 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ETXTBSY = 26;
     public static final int EPIPE = 32;
+    public static final int ENOSPC = 28;
     public static final int ENOSYS = 38;
     public static final int ELOOP = 40;
     public static final int ENAMETOOLONG = 36;

@@ -20,6 +20,10 @@ public final class LibC {
 
     // <fcntl.h> / <asm-generic/fcntl.h>
     public static final int O_RDONLY = 0;
+    public static final int AF_UNIX = 1;        // <sys/socket.h>
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_CLOEXEC = 02000000;
+    public static final long SYS_landlock_create_ruleset = 444; // <asm/unistd_64.h>
     public static final int O_NONBLOCK = 04000;
     public static final int O_CLOEXEC = 02000000;
     public static final int O_DIRECTORY = 0200000;
@@ -102,12 +106,20 @@ public final class LibC {
     public static native int waitpid(int pid, int[] status, int options) throws LastErrorException;
     public static native int kill(int pid, int sig) throws LastErrorException;
     public static native int getpid();
+    public static native int getuid();
+    /** getrusage(2): errno convention; who is RUSAGE_SELF 0 or RUSAGE_CHILDREN -1. */
+    public static native int getrusage(int who, Pointer usage) throws LastErrorException;
+    public static native int getgid();
     public static native int geteuid();
+    /** AF_UNIX socketpair: the launcher's STEP_SYNC channel. */
+    public static native int socketpair(int domain, int type, int protocol, int[] sv) throws LastErrorException;
     /**
-     * glibc's syscall() is variadic; every use here passes two integer arguments, which the x86_64 ABI passes the
-     * same way to a variadic and a fixed function. errno convention.
+     * glibc's syscall() is variadic; the calls made through it pass two or three integer or pointer arguments, which
+     * the x86_64 ABI passes the same way to a variadic and a fixed function. errno convention.
      */
     public static native long syscall(long number, long a1, long a2) throws LastErrorException;
+    /** The same for the three-argument calls (landlock_create_ruleset: pointer, size, flags). */
+    public static native long syscall(long number, Pointer arg0, long arg1, int arg2) throws LastErrorException;
     /** fcntl is variadic in C; every use here passes one int, which the x86_64 ABI passes like a fixed argument. */
     public static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
 
@@ -158,6 +170,22 @@ public final class LibC {
     /** The process's environment block, to hand on unchanged to the child. */
     public static Pointer environ() {
         return NativeLibrary.getInstance("c").getGlobalVariableAddress("environ").getPointer(0);
+    }
+
+    /** sizeof(struct rusage) and its fields (<sys/resource.h>, x86_64): two timevals, then ru_maxrss in KiB. */
+    public static final int SIZEOF_RUSAGE = 144;
+    public static final int RUSAGE_CHILDREN = -1;
+
+    /** {user µs, system µs, max RSS KiB} of the reaped children, or null. */
+    public static long[] childrenUsage() {
+        Memory ru = alloc(SIZEOF_RUSAGE);
+        try {
+            getrusage(RUSAGE_CHILDREN, ru);
+        } catch (LastErrorException e) {
+            return null;
+        }
+        return new long[] {ru.getLong(0) * 1_000_000 + ru.getLong(8), ru.getLong(16) * 1_000_000 + ru.getLong(24),
+            ru.getLong(32)};
     }
 
     public static Memory alloc(int size) {

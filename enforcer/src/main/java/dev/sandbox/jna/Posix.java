@@ -89,6 +89,15 @@ public final class Posix {
         return LibC.getpgrp();
     }
 
+    /** landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION): the kernel's Landlock ABI, or -errno. */
+    public static int landlockAbi() {
+        try {
+            return (int) LibC.syscall(LibC.SYS_landlock_create_ruleset, null, 0, 1);
+        } catch (LastErrorException e) {
+            return -e.getErrorCode();
+        }
+    }
+
     // terminals
 
     /** The terminal's foreground process group. */

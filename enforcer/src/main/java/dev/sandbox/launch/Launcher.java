@@ -68,6 +68,13 @@ public final class Launcher {
             return pid;
         }
 
+        void discardErrors() {
+            if (errorFd >= 0) {
+                closeQuietly(errorFd);
+                errorFd = -1;
+            }
+        }
+
         /**
          * Blocks until the launcher has exec'd the program (EOF) or reported a failed step. Call it once; a traced
          * child must first be let run past its stop.
@@ -107,9 +114,25 @@ public final class Launcher {
             }
             ByteBuffer b = ByteBuffer.wrap(rec).order(ByteOrder.LITTLE_ENDIAN);
             int step = b.getInt();
-            b.getInt(); // index: the step kind already names it
+            int index = b.getInt();
             int errno = b.getInt();
-            throw new LaunchFailure(StepKind.of(step), errno, plan.programName());
+            throw new LaunchFailure(StepKind.of(step), errno, plan.programName(), plan.detailAt(index));
+        }
+    }
+
+    /**
+     * Runs a probe plan (steps ending in STEP_EXIT) and returns the errno of the step that failed, or 0: how
+     * --best-effort learns whether the kernel grants a step before relying on it.
+     */
+    public int probe(LaunchPlan plan) {
+        Child child = spawn(plan);
+        try {
+            child.awaitExec();
+            return 0;
+        } catch (LaunchFailure e) {
+            return e.errno() == 0 ? Errno.EINVAL : e.errno();
+        } finally {
+            StaticRun.waitFor(child.pid());
         }
     }
 
@@ -128,6 +151,93 @@ public final class Launcher {
     /** @param stdinFd when not -1, becomes the program's stdin (a pty, for the screen UI) */
     public Child spawn(LaunchPlan plan, int stdinFd, int stdoutFd, int stderrFd) {
         byte[] bytes = plan.serialize();
+        IsolationSteps iso = plan.isolation();
+        int[] sync = null;
+        if (plan.hasSync()) {
+            sync = new int[2];
+            try {
+                LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, sync);
+                for (int i = 0; i < 2; i++) {
+                    if (sync[i] <= LaunchPlan.HIGHEST_FIXED_FD) {
+                        int moved = LibC.fcntl(sync[i], LibC.F_DUPFD_CLOEXEC, LaunchPlan.HIGHEST_FIXED_FD + 1);
+                        LibC.close(sync[i]);
+                        sync[i] = moved;
+                    }
+                }
+            } catch (LastErrorException e) {
+                if (iso != null) {
+                    iso.abandon();
+                }
+                throw LibC.failure("socketpair", e);
+            }
+        }
+        Child child;
+        try {
+            child = spawn(plan, bytes, stdinFd, stdoutFd, stderrFd, sync == null ? -1 : sync[1]);
+        } catch (RuntimeException e) {
+            if (sync != null) {
+                closeQuietly(sync[0]);
+                closeQuietly(sync[1]);
+            }
+            if (iso != null) {
+                iso.abandon();
+            }
+            throw e;
+        }
+        if (sync != null) {
+            closeQuietly(sync[1]);
+            try {
+                parentSync(sync[0], child, iso);
+            } finally {
+                closeQuietly(sync[0]);
+            }
+        }
+        return child;
+    }
+
+    /**
+     * The launcher's STEP_SYNC: it has made its user namespace and waits for one byte; meanwhile we write what only
+     * the parent may (id maps, cgroup placement). When that fails the launcher is killed and reaped, and the reason
+     * is ours to tell, not the launcher's.
+     */
+    private static void parentSync(int fd, Child child, IsolationSteps iso) {
+        byte[] one = new byte[1];
+        long n;
+        for (;;) {
+            try {
+                n = LibC.read(fd, one, 1);
+                break;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != Errno.EINTR) {
+                    n = -1;
+                    break;
+                }
+            }
+        }
+        if (n != 1) {
+            return; // the launcher failed before its sync step: its error record says why
+        }
+        try {
+            iso.atSync(child.pid());
+        } catch (RuntimeException e) {
+            try {
+                LibC.kill(child.pid(), LibC.SIGKILL);
+            } catch (LastErrorException ignored) {
+                // already gone
+            }
+            StaticRun.waitFor(child.pid());
+            child.discardErrors();
+            iso.abandon();
+            throw e;
+        }
+        try {
+            LibC.write(fd, one, 1);
+        } catch (LastErrorException e) {
+            // the launcher died meanwhile: its exit and error pipe tell
+        }
+    }
+
+    private Child spawn(LaunchPlan plan, byte[] bytes, int stdinFd, int stdoutFd, int stderrFd, int syncFd) {
         int[] planPipe = pipe();
         int[] errPipe;
         try {
@@ -166,6 +276,11 @@ public final class Launcher {
                 if (stderrFd >= 0) {
                     LibC.checkReturned("posix_spawn_file_actions_adddup2",
                             LibC.posix_spawn_file_actions_adddup2(actions, stderrFd, 2));
+                }
+                // Last: a source fd numbered like the sync target (a stdio fd) has been duplicated by now.
+                if (syncFd >= 0) {
+                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
+                            LibC.posix_spawn_file_actions_adddup2(actions, syncFd, plan.syncFd()));
                 }
                 // The JVM blocks and handles signals for itself; the program starts with the defaults, as from a
                 // shell (OpenJDK's childproc does the same).

@@ -28,6 +28,8 @@ public final class StaticRun {
     private final Consumer<String> notice;
     private final boolean listAll;
     private BiConsumer<Policy, Compiled> compiled = (policy, c) -> { };
+    private dev.sandbox.isolation.Isolation isolation = dev.sandbox.isolation.Isolation.none();
+    private RunAudit audit;
 
     /**
      * @param verbose receives what the sandbox did, one line at a time (for --verbose; may discard)
@@ -43,6 +45,18 @@ public final class StaticRun {
         this.verbose = verbose;
         this.notice = notice;
         this.listAll = listAll;
+    }
+
+    /** Runs the program inside this isolation (namespaces, mounts, limits...); the default is none. */
+    public StaticRun isolation(dev.sandbox.isolation.Isolation isolation) {
+        this.isolation = isolation;
+        return this;
+    }
+
+    /** Writes start, violation and end lines here (--audit); null for none. */
+    public StaticRun audit(RunAudit audit) {
+        this.audit = audit;
+        return this;
     }
 
     /**
@@ -141,8 +155,26 @@ public final class StaticRun {
                 + (supervised ? "; violations are named by a supervisor (seccomp user notification)" : ""));
 
         Supervisor supervisor = supervised ? Supervisor.open() : null;
-        LaunchPlan plan = plan(c, supervised ? supervisor.childEnd() : -1, LibC.getpid(), cwd)
-                .exec(path, command.argv());
+        LaunchPlan plan;
+        try {
+            plan = LaunchPlan.forProgram(cwd, false, supervised ? List.of() : List.of(c.bpf()),
+                    supervised ? c.bpf() : null, supervised ? supervisor.childEnd() : -1, path, command.argv(),
+                    LibC.getpid(), LibC.SIGKILL, isolation);
+        } catch (RuntimeException e) {
+            if (supervisor != null) {
+                supervisor.close();
+            }
+            throw e;
+        }
+        plan.isolation().notes().forEach(verbose);
+        plan.isolation().warnings().forEach(w -> notice.accept("warning: " + w));
+        String gaps = plan.isolation().landlockGaps();
+        if (gaps != null) {
+            notice.accept(gaps);
+        }
+        if (supervisor != null && plan.isolation().pidNamespace()) {
+            supervisor.insidePidNamespace();
+        }
         Launcher.Child child;
         try {
             child = stdio == null ? launcher.spawn(plan) : launcher.spawn(plan, stdio[0], stdio[1], stdio[2]);
@@ -162,13 +194,36 @@ public final class StaticRun {
                 child.awaitExec();
             } catch (LaunchFailure e) {
                 waitFor(child.pid());
+                plan.isolation().finish();
                 throw e;
             }
             verbose.accept("started " + Argv.show(path) + " as pid " + child.pid());
+            long started = System.nanoTime();
+            if (audit != null) {
+                audit.start(Argv.show(path), command.argv().stream().map(Argv::show).toList(), policy.source(),
+                        isolation, plan.isolation(), child.pid());
+            }
             ExitStatus status = supervisor != null ? supervisor.waitFor(child.pid()) : waitFor(child.pid());
+            long wall = (System.nanoTime() - started) / 1_000_000;
             verbose.accept("pid " + child.pid() + " " + status.describe());
+            dev.sandbox.isolation.Cgroup.Report limits = plan.isolation().finish();
+            String limit = IsolationSteps.limitNotice(limits, isolation, status);
+            if (limit != null) {
+                notice.accept(limit);
+            }
             List<Supervisor.Violation> violations = supervisor != null ? supervisor.violations() : List.of();
-            return new Outcome(status, report(policy, program, child.pid(), status, violations), violations);
+            String syscall = report(policy, program, child.pid(), plan.isolation().programPid(child.pid()), status,
+                    violations);
+            if (audit != null) {
+                if (violations.isEmpty() && status.signaled() && status.signal() == LibC.SIGSYS) {
+                    audit.violation(child.pid(), syscall, "kill");
+                }
+                for (Supervisor.Violation v : violations) {
+                    audit.violation(v.tgid(), v.syscall(), "kill");
+                }
+                audit.end(status, wall, LibC.childrenUsage(), limits, limit);
+            }
+            return new Outcome(status, syscall, violations);
         } finally {
             forwarder.uninstall();
             if (supervisor != null) {
@@ -178,11 +233,11 @@ public final class StaticRun {
     }
 
     /** Says how violations ended processes; returns the syscall the program itself was killed for, if known. */
-    private String report(Policy policy, String program, int pid, ExitStatus status,
+    private String report(Policy policy, String program, int pid, int programPid, ExitStatus status,
             List<Supervisor.Violation> violations) {
         Supervisor.Violation own = null;
         for (Supervisor.Violation v : violations) {
-            if (v.tgid() == pid && v.signal() != 0) {
+            if (v.tgid() == programPid && v.signal() != 0) {
                 own = v;
                 break;
             }

@@ -11,7 +11,27 @@ public enum StepKind {
     STEP_EXEC(6, "execve"),
     STEP_CHDIR(7, "changing to the working directory"),
     STEP_SETSID_CTTY(8, "taking the pseudo-terminal as controlling terminal"),
-    STEP_SECCOMP_NOTIFY(9, "seccomp(SECCOMP_SET_MODE_FILTER) with a supervisor");
+    STEP_SECCOMP_NOTIFY(9, "seccomp(SECCOMP_SET_MODE_FILTER) with a supervisor"),
+
+    STEP_UNSHARE(20, "unshare (new namespaces)"),
+    STEP_SYNC(21, "waiting for the sandbox to set up the namespace"),
+    STEP_PID_INIT(22, "starting the pid namespace's init"),
+    STEP_MOUNT(23, "mount"),
+    STEP_MOUNT_SETATTR(24, "mount_setattr (read-only)"),
+    STEP_MKDIR(25, "creating a mount point"),
+    STEP_MKFILE(26, "creating a file mount point"),
+    STEP_SYMLINK(27, "creating a symlink"),
+    STEP_PIVOT_ROOT(28, "pivot_root"),
+    STEP_UMOUNT(29, "unmounting the old root"),
+    STEP_LOOPBACK_UP(30, "bringing up the loopback interface"),
+    STEP_SETHOSTNAME(31, "sethostname"),
+    STEP_RLIMIT(32, "setting a resource limit"),
+    STEP_IDENTITY(33, "changing user and group"),
+    STEP_CAPS(34, "dropping capabilities"),
+    STEP_LANDLOCK_RULESET(35, "landlock_create_ruleset"),
+    STEP_LANDLOCK_RULE(36, "adding a Landlock rule"),
+    STEP_LANDLOCK_RESTRICT(37, "landlock_restrict_self"),
+    STEP_EXIT(38, "exit (probe)");
 
     private final int number;
     private final String what;

@@ -57,6 +57,7 @@ public final class Supervisor {
     private final int readFd;
     private int writeFd;
     private int supervisorPid = -1;
+    private boolean reapable = true;
     private boolean eof;
     private byte[] pending = new byte[0];
     private final List<Violation> violations = new ArrayList<>();
@@ -91,6 +92,14 @@ public final class Supervisor {
             Launcher.closeQuietly(writeFd);
             writeFd = -1;
         }
+    }
+
+    /**
+     * The program runs in a pid namespace: the supervisor is a child of its init there (CLONE_PARENT from pid 2),
+     * and the pids in its records are the namespace's, so its own pid is nothing we may wait for.
+     */
+    public void insidePidNamespace() {
+        reapable = false;
     }
 
     public List<Violation> violations() {
@@ -146,7 +155,7 @@ public final class Supervisor {
         spawned();
         drain(true);
         Launcher.closeQuietly(readFd);
-        if (eof && supervisorPid > 0) {
+        if (eof && reapable && supervisorPid > 0) {
             try {
                 LibC.waitpid(supervisorPid, new int[1], 0); // it closed the pipe on its way out
             } catch (LastErrorException e) {

@@ -39,7 +39,7 @@ public final class PolicyLoader {
     public static final long MAX_BYTES = 1 << 20;
 
     private static final Set<String> KEYS = Set.of("mode", "syscalls", "action", "errno", "rules", "known_up_to",
-            "metadata");
+            "metadata", "isolation");
     private static final Set<String> RULE_KEYS = Set.of("syscalls", "action", "errno");
     /** gson's JsonReader says where it is only in toString() and its messages: "at line 4 column 7 path $.x". */
     private static final Pattern WHERE = Pattern.compile("line (\\d+) column (\\d+)");
@@ -173,6 +173,8 @@ public final class PolicyLoader {
                     }
                     case "syscalls" -> syscalls = syscalls();
                     case "metadata" -> metadata = metadata();
+                    // A profile's isolation settings: dev.sandbox.isolation.ProfileLoader reads and checks them.
+                    case "isolation" -> in.skipValue();
                     case "rules" -> rules = rules();
                     case "known_up_to" -> {
                         int[] at = where();

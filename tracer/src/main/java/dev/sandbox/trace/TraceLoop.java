@@ -208,6 +208,8 @@ public final class TraceLoop {
         if (task == null) {
             // A new child's first stop can arrive before its parent's fork event.
             task = new Task(tid, 0, null);
+            // Forked by the launcher before its execve (the pid namespace's relay and init): the sandbox's own.
+            task.launcher = isLauncherChild(tid);
             tasks.put(tid, task);
             reportTasks();
         }
@@ -233,6 +235,7 @@ public final class TraceLoop {
             int childTid = (int) eventMessage(task);
             Task c = tasks.computeIfAbsent(childTid, id -> new Task(id, 0, null));
             c.parent = task.tid;
+            c.launcher = task.launcher;
             if (c.exe == null) {
                 c.exe = task.exe;
             }
@@ -255,6 +258,26 @@ public final class TraceLoop {
             // Exiting, InterruptStop (a new child's first stop, or a late answer to an interrupt)
             task.listening = false;
             resume(task, 0);
+        }
+    }
+
+    /** Whether a task met before its creation event is a child of a task still in the launcher. */
+    private boolean isLauncherChild(int tid) {
+        try {
+            int tgid = -1;
+            int ppid = -1;
+            for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
+                if (line.startsWith("Tgid:")) {
+                    tgid = Integer.parseInt(line.substring(5).trim());
+                } else if (line.startsWith("PPid:")) {
+                    ppid = Integer.parseInt(line.substring(5).trim());
+                }
+            }
+            // A thread belongs with its process; a process with the one that forked it.
+            Task parent = tasks.get(tgid != tid ? tgid : ppid);
+            return parent != null && parent.launcher;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -82,6 +82,7 @@ public final class Tracer {
     private int stdoutFd = -1;
     private int stderrFd = -1;
     private Feed feed;
+    private dev.sandbox.isolation.Isolation isolation = dev.sandbox.isolation.Isolation.none();
     private volatile int interruptedBy;
     private volatile TraceLoop loop;
 
@@ -112,6 +113,11 @@ public final class Tracer {
         this.stderrFd = stderrFd;
     }
 
+    /** Learns the program inside this isolation, as it will be enforced. Call before {@link #run}. */
+    public void isolation(dev.sandbox.isolation.Isolation isolation) {
+        this.isolation = isolation;
+    }
+
     /** Call before {@link #run}. */
     public void feed(Feed feed) {
         this.feed = feed;
@@ -129,7 +135,15 @@ public final class Tracer {
         String cwd = options.cwd() != null && !options.cwd().equals(System.getProperty("user.dir")) ? options.cwd()
                 : null;
         LaunchPlan plan = LaunchPlan.forProgram(cwd, true, filters, null, -1, path, command.argv(), LibC.getpid(),
-                LibC.SIGKILL);
+                LibC.SIGKILL, isolation);
+        if (options.verbose()) {
+            plan.isolation().notes().forEach(line -> trace.accept("sandbox: " + line));
+        }
+        plan.isolation().warnings().forEach(w -> trace.accept("sandbox: warning: " + w));
+        String gaps = plan.isolation().landlockGaps();
+        if (gaps != null) {
+            trace.accept("sandbox: " + gaps);
+        }
         LearningSession session = new LearningSession(decider, learned, audit, feed,
                 options.verbose() ? trace : null, line -> trace.accept("sandbox: " + line), options.timeout());
         TraceLoop.Outcome[] outcome = new TraceLoop.Outcome[1];
@@ -160,8 +174,13 @@ public final class Tracer {
                 Thread.currentThread().interrupt();
             }
         }
+        dev.sandbox.isolation.Cgroup.Report limits = plan.isolation().finish();
         if (failure[0] != null) {
             throw failure[0];
+        }
+        String limit = dev.sandbox.launch.IsolationSteps.limitNotice(limits, isolation, outcome[0].status());
+        if (limit != null) {
+            trace.accept("sandbox: " + limit);
         }
         return new Result(outcome[0].status(), interruptedBy, session.killedAt());
     }

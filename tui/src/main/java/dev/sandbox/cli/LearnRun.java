@@ -131,6 +131,7 @@ final class LearnRun {
             }
         }
         Launcher launcher = Launcher.installed();
+        dev.sandbox.isolation.Isolation isolation = opts.isolation();
         // Everything that can refuse has been checked: only now may the screen take over the terminal.
         boolean terminal = LibC.isatty(0) == 1 && LibC.isatty(1) == 1;
         String term = System.getenv("TERM");
@@ -165,6 +166,7 @@ final class LearnRun {
                         ceiling),
                 decider, prompter, learned, text -> err.println(text), audit);
         tracerRef[0] = tracer;
+        tracer.isolation(isolation);
         if (opts.verbose) {
             say.accept("learning " + command.programName() + (base != null ? " with base policy " + base.source() : "")
                     + (fast ? " (fast mode: only syscalls outside the base allowlist stop)" : "")
@@ -282,7 +284,8 @@ final class LearnRun {
             new Saver(say).save(fresh, RawPath.forReading(target), opts.into != null, before, fast ? base : null);
             RawPath.commit(target);
             if (opts.verify) {
-                Verifier.Report report = new Verifier(err).verify(RawPath.forReading(target), RawPath.show(target));
+                Verifier.Report report = new Verifier(err).isolation(isolation).verify(RawPath.forReading(target),
+                        RawPath.show(target));
                 if (!report.identical()) {
                     return Verifier.DIFFERENT;
                 }

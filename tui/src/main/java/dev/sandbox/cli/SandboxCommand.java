@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sandbox", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -73,8 +74,9 @@ final class SandboxCommand implements Callable<Integer> {
             + "(open/openat/openat2, stat/newfstatat/statx, ...).")
     boolean noFamilies;
 
-    @Option(names = "--audit", paramLabel = "FILE", description = "While learning: append one JSON line per decision "
-            + "that was not a plain base-policy allow.")
+    @Option(names = "--audit", paramLabel = "FILE", description = "Append JSON lines: while learning, one per decision "
+            + "that was not a plain base-policy allow; when enforcing, the start (settings), each violation, the end "
+            + "(status, resource use).")
     Path audit;
 
     @Option(names = "--verify", description = "While learning with --save: right after saving, run the program "
@@ -98,6 +100,9 @@ final class SandboxCommand implements Callable<Integer> {
             + "syscall and its decision).")
     boolean verbose;
 
+    @Mixin
+    IsolationOptions isolation = new IsolationOptions();
+
     /** The sandbox's own arguments as given (before --exec), to show a command to run again. */
     java.util.List<String> ownArgs = java.util.List.of();
     /** What follows --exec, as bytes; null when there is none. */
@@ -120,6 +125,10 @@ final class SandboxCommand implements Callable<Integer> {
         }
         Consumer<String> say = line -> err.println("sandbox: " + line);
         Consumer<String> verboseSink = verbose ? say : line -> { };
+        if (policy == null && isolation.profile != null) {
+            // The profile is a policy too; loaded first, so its syscall errors come before its isolation errors.
+            policy = isolation.profilePath().toString();
+        }
         if (learn) {
             return new LearnRun(this, command, err).run();
         }
@@ -127,7 +136,30 @@ final class SandboxCommand implements Callable<Integer> {
             throw new SandboxException("nothing to enforce: give --policy FILE (or --trace-block-dynamic to learn "
                     + "one)", ExitCodes.REFUSED);
         }
-        return enforce(policy, command, err, verbose);
+        dev.sandbox.isolation.Isolation iso = isolation();
+        if (iso.isEmpty() && audit == null) {
+            return enforce(policy, command, err, verbose);
+        }
+        Loaded loaded = loaded(policy, say);
+        // The cached entry is the policy's plain plan (no isolation): what sandbox-run gives a plain run of it.
+        StaticRun run = cacheCompiled(new StaticRun(Launcher.installed(), verboseSink, say, verbose), loaded,
+                verboseSink).isolation(iso);
+        if (audit == null) {
+            return run.run(loaded.policy(), command);
+        }
+        try (dev.sandbox.launch.RunAudit log = new dev.sandbox.launch.RunAudit(audit)) {
+            return run.audit(log).run(loaded.policy(), command);
+        } catch (java.io.IOException e) {
+            throw new SandboxException("cannot open the audit file " + audit + ": " + e.getMessage(),
+                    ExitCodes.REFUSED);
+        }
+    }
+
+    /** The isolation options over the profile's settings. */
+    dev.sandbox.isolation.Isolation isolation() {
+        Path file = isolation.profilePath();
+        return isolation.build(file == null ? dev.sandbox.isolation.Isolation.none()
+                : dev.sandbox.isolation.ProfileLoader.load(file, isolation.profile));
     }
 
     /**

@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
+import dev.sandbox.isolation.Isolation;
 import dev.sandbox.jna.LibC;
 import dev.sandbox.jna.NativeCallException;
 import dev.sandbox.jna.Posix;
@@ -48,9 +49,16 @@ final class Verifier {
     record Report(boolean identical, List<String> differences) {}
 
     private final PrintStream err;
+    private Isolation isolation = Isolation.none();
 
     Verifier(PrintStream err) {
         this.err = err;
+    }
+
+    /** Verifies inside the isolation the program was learned in (--verify after a learning run with it). */
+    Verifier isolation(Isolation isolation) {
+        this.isolation = isolation;
+        return this;
     }
 
     Report verify(String policyArg) {
@@ -85,7 +93,7 @@ final class Verifier {
             streams.open(kinds, meta, notes);
             // A verified policy is about to be enforced: leave it compiled in the cache for sandbox-run.
             StaticRun run = SandboxCommand.cacheCompiled(new StaticRun(Launcher.installed(), SandboxCommand.QUIET,
-                    SandboxCommand.QUIET), loaded, SandboxCommand.QUIET);
+                    SandboxCommand.QUIET), loaded, SandboxCommand.QUIET).isolation(isolation);
             got = run.execute(policy, command, cwd, streams.fds());
         } finally {
             streams.spawned();
@@ -344,6 +352,7 @@ final class Verifier {
         Tracer tracer = new Tracer(Launcher.installed(),
                 new Tracer.Options(policy, Duration.ofSeconds(1), true, false, false, cwd),
                 decider, null, new LearnedPolicy(), line -> { });
+        tracer.isolation(isolation);
         int devnull = Posix.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC);
         try {
             tracer.outputs(devnull, devnull);

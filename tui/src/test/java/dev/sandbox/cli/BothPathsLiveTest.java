@@ -241,6 +241,36 @@ class BothPathsLiveTest {
     }
 
     @Test
+    @DisplayName("a run with isolation options or a profile goes to the JVM even when the policy is cached")
+    void isolationGoesToTheJvm() throws IOException {
+        String allowAll = policy("isolated", "{\"mode\":\"block\",\"syscalls\":[]}");
+        SandboxRun.run("--policy", allowAll, "--exec", "/bin/true");
+        SandboxRun cached = FrontRun.run(noJvm, "--policy", allowAll, "--exec", "/bin/true");
+        assertEquals(0, cached.exit(), "the plain form runs from the cache: " + cached);
+        for (String[] args : new String[][] {
+            {"--policy", allowAll, "--unshare", "user,pid", "--exec", "/bin/sh", "-c", "echo $$"},
+            {"--unshare-all", "--policy", allowAll, "--exec", "/bin/sh", "-c", "echo $$"},
+            {"--policy", allowAll, "--rlimit", "nofile=64", "--exec", "/bin/true"},
+            {"--profile", "minimal", "--exec", Probes.path("static_hello")},
+        }) {
+            SandboxRun front = FrontRun.run(noJvm, args);
+            assertEquals(FrontRun.JVM_REACHED, front.exit(), String.join(" ", args) + ": " + front);
+        }
+        Probes.assumeFeature(userNamespaces(), "user namespaces are not available to this user");
+        SandboxRun real = FrontRun.run(FrontRun.jvmScript(tmp), "--policy", allowAll, "--unshare", "user,pid",
+                "--exec", "/bin/sh", "-c", "echo $$");
+        assertEquals("2\n", real.out(), "through the front, the JVM runs it in its pid namespace: " + real);
+    }
+
+    private static boolean userNamespaces() {
+        try {
+            return new ProcessBuilder("unshare", "--user", "true").start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    @Test
     @DisplayName("SIGTERM to sandbox-run reaches the program, and it exits 143 when the program dies of it")
     void signalForwarding() throws Exception {
         String allowAll = policy("signals", "{\"mode\":\"block\",\"syscalls\":[]}");
