@@ -314,7 +314,8 @@ public final class Isolation {
     public List<FsRule> fsRules() {
         List<FsRule> all = new ArrayList<>();
         if (fsMode == FsMode.READONLY || fsMode == FsMode.WORKSPACE_WRITE) {
-            all.add(new FsRule(FsRule.Access.RO, "/"));
+            // readonly means the program may still run what it finds: read and exec everywhere, write nowhere
+            all.add(new FsRule(FsRule.Access.EXEC, "/"));
             all.add(new FsRule(FsRule.Access.RW, "/dev/null"));
         }
         if (fsMode == FsMode.WORKSPACE_WRITE) {

@@ -71,11 +71,13 @@ public final class Landlock {
         return all;
     }
 
-    /** The rights an access level grants, within what the ABI handles. */
+    /**
+     * The rights an access level grants, within what the ABI handles: ro reads, exec reads and runs (as landrun's
+     * --ro and --rox; running a dynamically linked program also needs exec on its loader's tree), rw does everything.
+     */
     public static long rights(FsRule.Access access, int abi) {
-        long ro = EXECUTE | READ_FILE | READ_DIR;
         return switch (access) {
-            case RO -> ro;
+            case RO -> READ_FILE | READ_DIR;
             case EXEC -> EXECUTE | READ_FILE | READ_DIR;
             case RW -> handled(abi);
         };

@@ -222,13 +222,34 @@ class IsolationLiveTest {
     }
 
     @Test
+    @DisplayName("Landlock: --fs-ro reads but does not run, --fs-exec runs")
+    void landlockExec() throws IOException {
+        Probes.assumeFeature(Landlock.abi() > 0, "Landlock: " + Landlock.unavailabilityCause());
+        Path dir = Files.createDirectories(tmp.resolve("ro"));
+        Path prog = dir.resolve("t");
+        Files.copy(Path.of("/bin/true"), prog);
+        prog.toFile().setExecutable(true);
+        String script = "cat " + prog + " >/dev/null && echo read-ok; " + prog + " 2>/dev/null; echo exit=$?";
+        List<String> base = List.of("--fs-exec", "/usr", "--fs-exec", "/lib", "--fs-exec", "/lib64", "--fs-rw",
+                "/dev/null");
+        List<String> ro = new ArrayList<>(base);
+        ro.addAll(List.of("--fs-ro", dir.toString(), "--exec", "/bin/sh", "-c", script));
+        SandboxRun r = sandbox(ro.toArray(String[]::new));
+        assertEquals("read-ok\nexit=126\n", r.out(), r::toString);
+        List<String> ex = new ArrayList<>(base);
+        ex.addAll(List.of("--fs-exec", dir.toString(), "--exec", "/bin/sh", "-c", script));
+        SandboxRun e = sandbox(ex.toArray(String[]::new));
+        assertEquals("read-ok\nexit=0\n", e.out(), e::toString);
+    }
+
+    @Test
     @DisplayName("Landlock: a read outside the --fs-ro trees and a write in readonly mode fail with EACCES")
     void landlock() throws IOException {
         Probes.assumeFeature(Landlock.abi() > 0, "Landlock: " + Landlock.unavailabilityCause());
         Path f = Files.writeString(tmp.resolve("data"), "x");
         List<String> args = new ArrayList<>();
         for (String d : new String[] {"/usr", "/lib", "/lib64", Probes.dir().toString()}) {
-            args.addAll(List.of("--fs-ro", d));
+            args.addAll(List.of("--fs-exec", d));
         }
         args.addAll(List.of("--exec", escape(), "read", f.toString()));
         SandboxRun r = sandbox(args.toArray(String[]::new));
