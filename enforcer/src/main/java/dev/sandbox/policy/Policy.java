@@ -76,6 +76,8 @@ public final class Policy {
     private final boolean i386;
     private final Ruling listedRuling;
     private final Ruling unlistedRuling;
+    /** A profile's isolation section, verbatim (dev.sandbox.isolation.ProfileLoader reads it), or null. */
+    private JsonObject isolation;
 
     public Policy(String source, Mode mode, Action action, List<SyscallRef> syscalls, JsonObject metadata) {
         this(source, mode, action, syscalls, List.of(), null, Metadata.fromJson(metadata));
@@ -281,17 +283,29 @@ public final class Policy {
     // ---- changed copies ----
 
     public Policy withSource(String s) {
-        return new Policy(s, mode, action, syscalls, rules, knownUpTo, meta);
+        return new Policy(s, mode, action, syscalls, rules, knownUpTo, meta).withIsolation(isolation);
     }
 
     /** A copy without the listed syscalls {@code drop} matches (rules and everything else kept). */
     public Policy without(java.util.function.Predicate<SyscallRef> drop) {
         return new Policy(source, mode, action, syscalls.stream().filter(drop.negate()).toList(), rules, knownUpTo,
-                meta);
+                meta).withIsolation(isolation);
     }
 
     public Policy withMeta(Metadata m) {
-        return new Policy(source, mode, action, syscalls, rules, knownUpTo, m);
+        return new Policy(source, mode, action, syscalls, rules, knownUpTo, m).withIsolation(isolation);
+    }
+
+    /** A copy carrying a profile's isolation section (null: none). */
+    public Policy withIsolation(JsonObject section) {
+        Policy p = new Policy(source, mode, action, syscalls, rules, knownUpTo, meta);
+        p.isolation = section == null ? null : section.deepCopy();
+        return p;
+    }
+
+    /** The profile's isolation section as written, or null: a copy, so that the policy stays unchanged. */
+    public JsonObject isolation() {
+        return isolation == null ? null : isolation.deepCopy();
     }
 
     /** A copy with these treatments: {@code allowed} listed (an allowlist), {@code ruled} as rules, grouped by action. */
@@ -316,7 +330,8 @@ public final class Policy {
     @Override
     public boolean equals(Object o) {
         return o instanceof Policy p && mode == p.mode && action.equals(p.action) && listed.equals(p.listed)
-                && ruled.equals(p.ruled) && Objects.equals(knownUpTo, p.knownUpTo) && meta.equals(p.meta);
+                && ruled.equals(p.ruled) && Objects.equals(knownUpTo, p.knownUpTo) && meta.equals(p.meta)
+                && Objects.equals(isolation, p.isolation);
     }
 
     @Override

@@ -61,6 +61,9 @@ public final class PolicyFile {
         if (p.knownUpTo() != null) {
             root.addProperty("known_up_to", p.knownUpTo());
         }
+        if (p.isolation() != null) {
+            root.add("isolation", p.isolation());
+        }
         if (!p.meta().isEmpty()) {
             root.add("metadata", p.meta().toJson());
         }

@@ -152,6 +152,7 @@ public final class PolicyLoader {
             int[] errnoAt = null;
             List<SyscallRef> syscalls = null;
             JsonObject metadata = null;
+            JsonObject isolation = null;
             List<Rule> rules = List.of();
             String knownUpTo = null;
             Set<String> seen = new HashSet<>();
@@ -173,8 +174,9 @@ public final class PolicyLoader {
                     }
                     case "syscalls" -> syscalls = syscalls();
                     case "metadata" -> metadata = metadata();
-                    // A profile's isolation settings: dev.sandbox.isolation.ProfileLoader reads and checks them.
-                    case "isolation" -> in.skipValue();
+                    // A profile's isolation settings: dev.sandbox.isolation.ProfileLoader reads and checks them;
+                    // the policy keeps them verbatim, so that whatever writes the policy back keeps them too.
+                    case "isolation" -> isolation = object("isolation");
                     case "rules" -> rules = rules();
                     case "known_up_to" -> {
                         int[] at = where();
@@ -218,7 +220,7 @@ public final class PolicyLoader {
                 }
             }
             return new Policy(name, mode, kind == Action.Kind.ERRNO ? Action.errno(errno) : new Action(kind, 0),
-                    syscalls, rules, knownUpTo, Metadata.fromJson(metadata));
+                    syscalls, rules, knownUpTo, Metadata.fromJson(metadata)).withIsolation(isolation);
         }
 
         /** gson in strict mode refuses a second top-level value without saying so; say it, at its position. */
@@ -416,8 +418,12 @@ public final class PolicyLoader {
         }
 
         private JsonObject metadata() throws IOException {
+            return object("metadata");
+        }
+
+        private JsonObject object(String key) throws IOException {
             if (in.peek() != JsonToken.BEGIN_OBJECT) {
-                throw error("\"metadata\" must be an object, not " + describe(in.peek()));
+                throw error("\"" + key + "\" must be an object, not " + describe(in.peek()));
             }
             try {
                 JsonElement e = JsonParser.parseReader(in);

@@ -54,8 +54,10 @@ public final class PolicyMerge {
                 rules.put(s, t);
             }
         });
+        // A profile's isolation is a setting, not a list to union: the file merged into keeps its own.
         return new Policy(b.source(), mode, action, new ArrayList<>(syscalls), Policy.group(rules),
-                older(a.knownUpTo(), b.knownUpTo()), meta(a.meta(), b.meta(), syscalls, mode));
+                older(a.knownUpTo(), b.knownUpTo()), meta(a.meta(), b.meta(), syscalls, mode))
+                .withIsolation(a.isolation() != null ? a.isolation() : b.isolation());
     }
 
     /** The older of two known_up_to names (the machine that knew less decides what counts as newer). */

@@ -56,6 +56,24 @@ class PolicyFileTest {
     }
 
     @Test
+    @DisplayName("a profile's isolation section survives load, write and merge, verbatim")
+    void profiles() throws IOException {
+        try (Stream<Path> files = Files.list(Probes.root().resolve("profiles"))) {
+            for (Path f : files.filter(x -> x.toString().endsWith(".json")).toList()) {
+                Policy p = LOADER.load(f);
+                JsonObject section = com.google.gson.JsonParser.parseString(Files.readString(f)).getAsJsonObject()
+                        .getAsJsonObject("isolation");
+                assertEquals(section, p.isolation(), f.toString());
+                assertEquals(p, reload(p), f.toString());
+                assertEquals(section, reload(p).isolation(), f.toString());
+                Policy learned = LOADER.parse(("{\"mode\":\"" + p.mode().label() + "\",\"syscalls\":[\"getpid\"]}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8), "l.json");
+                assertEquals(section, PolicyMerge.merge(p, learned).isolation(), f.toString());
+            }
+        }
+    }
+
+    @Test
     @DisplayName("writing replaces a file whole, keeps its mode, and leaves no temp file behind")
     void atomic(@TempDir Path dir) throws IOException {
         Path target = dir.resolve("p.json");

@@ -218,7 +218,7 @@ public final class EditorModel {
             meta = meta.toBuilder().edited((meta.edited() == null ? 0 : meta.edited()) + 1).build();
         }
         Policy p = new Policy(original.source(), mode, action, syscalls, Policy.group(ruled), original.knownUpTo(),
-                meta);
+                meta).withIsolation(original.isolation());
         p.checkEnforceable();
         return p;
     }

@@ -98,4 +98,20 @@ class ProfilesTest {
         assertTrue(missing.err().contains("no profile named \"no-such-profile\" (looked in profiles/no-such-profile"
                 + ".json"), missing::toString);
     }
+
+    @Test
+    @DisplayName("learning --into a profile keeps its isolation section, and the result is still a profile")
+    void intoProfile() throws IOException {
+        Path profile = tmp.resolve("mine.json");
+        Files.copy(Probes.root().resolve("profiles/minimal.json"), profile);
+        String section = com.google.gson.JsonParser.parseString(Files.readString(profile)).getAsJsonObject()
+                .get("isolation").toString();
+        SandboxRun learn = run("--trace-block-dynamic", "--on-unknown", "allow", "--into", profile.toString(),
+                "--exec", "/bin/true");
+        assertEquals(0, learn.exit(), learn::toString);
+        assertEquals(section, com.google.gson.JsonParser.parseString(Files.readString(profile)).getAsJsonObject()
+                .get("isolation").toString());
+        SandboxRun enforced = run("--profile", profile.toString(), "--exec", "/bin/true");
+        assertEquals(0, enforced.exit(), enforced::toString);
+    }
 }
