@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/ptrace.h> /* glibc >= 2.34 names the kernel struct __ptrace_syscall_info */
 #include <sys/wait.h>
@@ -39,7 +42,6 @@ int main(void)
     SHOW("ISIG", ISIG);
     SHOW("IEXTEN", IEXTEN);
     SHOW("TIOCGWINSZ", TIOCGWINSZ);
-    SHOW("TIOCSWINSZ", TIOCSWINSZ);
     SHOW("SIG_BLOCK", SIG_BLOCK);
     SHOW("SIG_SETMASK", SIG_SETMASK);
     SHOW("SIGQUIT", SIGQUIT);
@@ -57,6 +59,20 @@ int main(void)
     SHOW("offsetof_pollfd_fd", offsetof(struct pollfd, fd));
     SHOW("offsetof_pollfd_events", offsetof(struct pollfd, events));
     SHOW("offsetof_pollfd_revents", offsetof(struct pollfd, revents));
+    SHOW("sizeof_rusage", sizeof(struct rusage));
+    SHOW("offsetof_rusage_ru_utime", offsetof(struct rusage, ru_utime));
+    SHOW("offsetof_rusage_ru_stime", offsetof(struct rusage, ru_stime));
+    SHOW("offsetof_rusage_ru_maxrss", offsetof(struct rusage, ru_maxrss));
+    SHOW("sizeof_timeval", sizeof(struct timeval));
+    SHOW("offsetof_timeval_tv_usec", offsetof(struct timeval, tv_usec));
+    SHOW("RUSAGE_CHILDREN", RUSAGE_CHILDREN);
+    SHOW("AF_UNIX", AF_UNIX);
+    SHOW("SOCK_STREAM", SOCK_STREAM);
+    SHOW("SOCK_CLOEXEC", SOCK_CLOEXEC);
+    SHOW("SYS_pidfd_open", SYS_pidfd_open);
+    SHOW("SIGKILL", SIGKILL);
+    SHOW("SIGSTOP", SIGSTOP);
+    SHOW("SIGSYS", SIGSYS);
     SHOW("sizeof_winsize", sizeof(struct winsize));
     SHOW("offsetof_winsize_ws_row", offsetof(struct winsize, ws_row));
     SHOW("offsetof_winsize_ws_col", offsetof(struct winsize, ws_col));

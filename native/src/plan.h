@@ -42,7 +42,7 @@ enum step_kind {
                               * or PLAN_PARENT_RUNNER: the runner's pid, known only when the plan runs */
     STEP_EXEC           = 6, /* execve(path, argv, environ); payload: path NUL argv0 NUL argv1 NUL ... */
     STEP_CHDIR          = 7, /* chdir(payload), a NUL-terminated path */
-    STEP_SETSID_CTTY    = 8, /* setsid(), then make fd 0 (a terminal) the controlling terminal: TIOCSCTTY */
+    /* 8 is retired (a step that gave the program a pty of its own): not reused, so no old plan means a new step */
     STEP_SECCOMP_NOTIFY = 9, /* like STEP_SECCOMP_FILTER, with a listener handed to a supervisor process that names
                               * and kills violators; payload: u32 report fd, then struct sock_filter[] */
 

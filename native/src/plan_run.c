@@ -514,15 +514,6 @@ void plan_run(unsigned char *plan, size_t len, const struct plan_runtime *rt)
             seccomp_notify(index, rec.flags, payload, rec.len);
             break;
 
-        case STEP_SETSID_CTTY:
-            /* A new session has no controlling terminal; stdin (a pty the sandbox opened) becomes it, so the
-             * program's ^C, job control and /dev/tty work as on a real terminal. */
-            if (setsid() < 0)
-                plan_fail(rec.kind, index, errno);
-            if (ioctl(0, TIOCSCTTY, 0) != 0)
-                plan_fail(rec.kind, index, errno);
-            break;
-
         case STEP_UNSHARE:
             if (rec.len != 4)
                 plan_fail(rec.kind, index, EINVAL);

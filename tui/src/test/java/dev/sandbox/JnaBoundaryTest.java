@@ -24,20 +24,6 @@ import org.junit.jupiter.api.Test;
  * compiled classes (what they use, also through {@code var} or a call that returns a JNA type without naming it).
  */
 class JnaBoundaryTest {
-    /**
-     * Still allowed for now: the launch package is being rewritten on other branches (startup, isolation); these
-     * files are converted once that has landed. Do not add to this list: give the binding a method instead.
-     */
-    private static final Set<String> ALLOWED = Set.of(
-            "enforcer/src/main/java/dev/sandbox/launch/Capture.java",
-            "enforcer/src/main/java/dev/sandbox/launch/Launcher.java",
-            "enforcer/src/main/java/dev/sandbox/launch/ProgramPath.java",
-            "enforcer/src/main/java/dev/sandbox/launch/RawPath.java",
-            "enforcer/src/main/java/dev/sandbox/launch/SeccompLog.java",
-            "enforcer/src/main/java/dev/sandbox/launch/SignalForwarder.java",
-            "enforcer/src/main/java/dev/sandbox/launch/StaticRun.java",
-            "enforcer/src/main/java/dev/sandbox/launch/Supervisor.java");
-
     private static final String JNA = "com.sun.jna";
 
     /** Every module with Java sources, found rather than listed, so a new module is checked too. */
@@ -128,16 +114,10 @@ class JnaBoundaryTest {
         return false;
     }
 
-    private static Set<String> beyondAllowed(Set<String> offenders) {
-        Set<String> out = new TreeSet<>(offenders);
-        out.removeAll(ALLOWED);
-        return out;
-    }
-
     @Test
-    @DisplayName("no main source outside a .jna package names com.sun.jna (but the listed launch files, for now)")
+    @DisplayName("no main source outside a .jna package names com.sun.jna")
     void sources() throws IOException {
-        assertEquals(Set.of(), beyondAllowed(sourceOffenders(false)),
+        assertEquals(Set.of(), sourceOffenders(false),
                 "JNA belongs in dev.sandbox.jna / dev.sandbox.trace.jna: add a method with Java types there "
                         + "(Posix, Ptrace, StopBuffers) and catch NativeCallException instead");
     }
@@ -145,13 +125,13 @@ class JnaBoundaryTest {
     @Test
     @DisplayName("no compiled class outside a .jna package uses a JNA type, even without naming it")
     void classes() throws IOException {
-        assertEquals(Set.of(), beyondAllowed(classOffenders(false)),
+        assertEquals(Set.of(), classOffenders(false),
                 "these classes use a JNA type (perhaps through var, or a binding method that returns one): give "
                         + "the binding a method with Java types instead");
     }
 
     @Test
-    @DisplayName("the scans find what they look for: the binding packages' own JNA use, when not exempted")
+    @DisplayName("the scans find what they look for: the binding packages' own JNA use")
     void scansSeeJna() throws IOException {
         // Guards the tests above against a scan that silently looks at nothing (a moved tree, a wrong root).
         for (Set<String> found : List.of(sourceOffenders(true), classOffenders(true))) {

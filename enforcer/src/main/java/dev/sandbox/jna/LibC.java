@@ -74,8 +74,7 @@ public final class LibC {
     public static final int TCIFLUSH = 0;
     public static final int O_RDWR = 2;
     public static final int O_NOCTTY = 0400;
-    // <asm-generic/ioctls.h>: set the window size; struct winsize is 4 unsigned shorts (rows, cols, xpixel, ypixel)
-    public static final long TIOCSWINSZ = 0x5414;
+    // <asm-generic/ioctls.h>: the window size; struct winsize is 4 unsigned shorts (rows, cols, xpixel, ypixel)
     public static final long TIOCGWINSZ = 0x5413;
     // <poll.h>: struct pollfd { int fd; short events; short revents; }
     public static final short POLLIN = 1;
@@ -159,7 +158,7 @@ public final class LibC {
     public static native int unlockpt(int fd) throws LastErrorException;
     /** Returns an error number (not -1/errno). */
     public static native int ptsname_r(int fd, byte[] buf, long buflen);
-    /** ioctl is variadic; TIOCSWINSZ takes one pointer, passed like a fixed argument on x86_64. */
+    /** ioctl is variadic; TIOCGWINSZ takes one pointer, passed like a fixed argument on x86_64. */
     public static native int ioctl(int fd, long request, Pointer arg) throws LastErrorException;
 
     // never fail
@@ -170,22 +169,6 @@ public final class LibC {
     /** The process's environment block, to hand on unchanged to the child. */
     public static Pointer environ() {
         return NativeLibrary.getInstance("c").getGlobalVariableAddress("environ").getPointer(0);
-    }
-
-    /** sizeof(struct rusage) and its fields (<sys/resource.h>, x86_64): two timevals, then ru_maxrss in KiB. */
-    public static final int SIZEOF_RUSAGE = 144;
-    public static final int RUSAGE_CHILDREN = -1;
-
-    /** {user µs, system µs, max RSS KiB} of the reaped children, or null. */
-    public static long[] childrenUsage() {
-        Memory ru = alloc(SIZEOF_RUSAGE);
-        try {
-            getrusage(RUSAGE_CHILDREN, ru);
-        } catch (LastErrorException e) {
-            return null;
-        }
-        return new long[] {ru.getLong(0) * 1_000_000 + ru.getLong(8), ru.getLong(16) * 1_000_000 + ru.getLong(24),
-            ru.getLong(32)};
     }
 
     public static Memory alloc(int size) {

@@ -1,8 +1,8 @@
 package dev.sandbox.launch;
 
-import com.sun.jna.LastErrorException;
 import dev.sandbox.jna.Errno;
-import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 
@@ -67,11 +67,11 @@ public final class Capture {
         byte[] buf = new byte[65536];
         try {
             for (;;) {
-                long n;
+                int n;
                 try {
-                    n = LibC.read(readFd, buf, buf.length);
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() == Errno.EINTR) {
+                    n = Posix.read(readFd, buf, buf.length);
+                } catch (NativeCallException e) {
+                    if (e.errno() == Errno.EINTR) {
                         continue;
                     }
                     break; // EIO from a pty master: every slave is closed
@@ -79,7 +79,7 @@ public final class Capture {
                 if (n <= 0) {
                     break;
                 }
-                digest.update(buf, 0, (int) n);
+                digest.update(buf, 0, n);
                 if (total < Stdio.MAX_TEXT + 1) {
                     head.write(buf, 0, (int) Math.min(n, Stdio.MAX_TEXT + 1 - total));
                 }

@@ -178,11 +178,6 @@ public final class LaunchPlan {
         return add(StepKind.STEP_PARENT_DEATH, 0, b.array());
     }
 
-    /** A new session whose controlling terminal is the program's stdin (a pty). */
-    public LaunchPlan controllingTerminal() {
-        return add(StepKind.STEP_SETSID_CTTY, 0, new byte[0]);
-    }
-
     public LaunchPlan chdir(String dir) {
         return add(StepKind.STEP_CHDIR, 0, cstring(dir), dir);
     }

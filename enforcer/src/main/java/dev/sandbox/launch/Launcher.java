@@ -1,16 +1,17 @@
 package dev.sandbox.launch;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
-import com.sun.jna.StringArray;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Starts the native launcher with posix_spawn and hands it a plan. Not ProcessBuilder: the JDK's reaper thread would
@@ -90,23 +91,23 @@ public final class Launcher {
             try {
                 while (got < rec.length) {
                     byte[] chunk = new byte[rec.length - got];
-                    long n;
+                    int n;
                     try {
-                        n = LibC.read(errorFd, chunk, chunk.length);
-                    } catch (LastErrorException e) {
-                        if (e.getErrorCode() == Errno.EINTR) {
+                        n = Posix.read(errorFd, chunk, chunk.length);
+                    } catch (NativeCallException e) {
+                        if (e.errno() == Errno.EINTR) {
                             continue;
                         }
-                        throw LibC.failure("read(launcher error pipe)", e);
+                        throw new NativeCallException("read(launcher error pipe)", e.errno());
                     }
                     if (n <= 0) {
                         break;
                     }
-                    System.arraycopy(chunk, 0, rec, got, (int) n);
-                    got += (int) n;
+                    System.arraycopy(chunk, 0, rec, got, n);
+                    got += n;
                 }
             } finally {
-                LibC.close(errorFd);
+                Posix.close(errorFd);
                 errorFd = -1;
             }
             if (got == 0) {
@@ -154,21 +155,20 @@ public final class Launcher {
         IsolationSteps iso = plan.isolation();
         int[] sync = null;
         if (plan.hasSync()) {
-            sync = new int[2];
             try {
-                LibC.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0, sync);
+                sync = Posix.socketpair(LibC.AF_UNIX, LibC.SOCK_STREAM | LibC.SOCK_CLOEXEC, 0);
                 for (int i = 0; i < 2; i++) {
                     if (sync[i] <= LaunchPlan.HIGHEST_FIXED_FD) {
-                        int moved = LibC.fcntl(sync[i], LibC.F_DUPFD_CLOEXEC, LaunchPlan.HIGHEST_FIXED_FD + 1);
-                        LibC.close(sync[i]);
+                        int moved = Posix.dupCloexecAbove(sync[i], LaunchPlan.HIGHEST_FIXED_FD + 1);
+                        Posix.close(sync[i]);
                         sync[i] = moved;
                     }
                 }
-            } catch (LastErrorException e) {
+            } catch (NativeCallException e) {
                 if (iso != null) {
                     iso.abandon();
                 }
-                throw LibC.failure("socketpair", e);
+                throw new NativeCallException("socketpair", e.errno());
             }
         }
         Child child;
@@ -202,13 +202,13 @@ public final class Launcher {
      */
     private static void parentSync(int fd, Child child, IsolationSteps iso) {
         byte[] one = new byte[1];
-        long n;
+        int n;
         for (;;) {
             try {
-                n = LibC.read(fd, one, 1);
+                n = Posix.read(fd, one, 1);
                 break;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != Errno.EINTR) {
+            } catch (NativeCallException e) {
+                if (e.errno() != Errno.EINTR) {
                     n = -1;
                     break;
                 }
@@ -221,8 +221,8 @@ public final class Launcher {
             iso.atSync(child.pid());
         } catch (RuntimeException e) {
             try {
-                LibC.kill(child.pid(), LibC.SIGKILL);
-            } catch (LastErrorException ignored) {
+                Posix.kill(child.pid(), LibC.SIGKILL);
+            } catch (NativeCallException ignored) {
                 // already gone
             }
             StaticRun.waitFor(child.pid());
@@ -231,8 +231,8 @@ public final class Launcher {
             throw e;
         }
         try {
-            LibC.write(fd, one, 1);
-        } catch (LastErrorException e) {
+            Posix.write(fd, one, 1);
+        } catch (NativeCallException e) {
             // the launcher died meanwhile: its exit and error pipe tell
         }
     }
@@ -247,63 +247,31 @@ public final class Launcher {
             closeQuietly(planPipe[1]);
             throw e;
         }
-        Memory actions = LibC.alloc(LibC.SIZEOF_POSIX_SPAWN_FILE_ACTIONS);
-        Memory attr = LibC.alloc(LibC.SIZEOF_POSIX_SPAWNATTR);
-        Memory mask = LibC.alloc(LibC.SIZEOF_SIGSET);
-        Memory defaults = LibC.alloc(LibC.SIZEOF_SIGSET);
+        // pipe() returned fds above ERROR_FD (see pipe()), so neither dup2 overwrites the other's source.
+        List<int[]> dups = new ArrayList<>();
+        dups.add(new int[] {planPipe[0], PLAN_FD});
+        dups.add(new int[] {errPipe[1], ERROR_FD});
+        dups.addAll(plan.inherited());
+        if (stdinFd >= 0) {
+            dups.add(new int[] {stdinFd, 0});
+        }
+        if (stdoutFd >= 0) {
+            dups.add(new int[] {stdoutFd, 1});
+        }
+        if (stderrFd >= 0) {
+            dups.add(new int[] {stderrFd, 2});
+        }
+        // Last: a source fd numbered like the sync target (a stdio fd) has been duplicated by now.
+        if (syncFd >= 0) {
+            dups.add(new int[] {syncFd, plan.syncFd()});
+        }
         int pid;
         try {
-            LibC.checkReturned("posix_spawn_file_actions_init", LibC.posix_spawn_file_actions_init(actions));
-            LibC.checkReturned("posix_spawnattr_init", LibC.posix_spawnattr_init(attr));
             try {
-                // pipe() returned fds above ERROR_FD (see pipe()), so neither dup2 overwrites the other's source.
-                LibC.checkReturned("posix_spawn_file_actions_adddup2",
-                        LibC.posix_spawn_file_actions_adddup2(actions, planPipe[0], PLAN_FD));
-                LibC.checkReturned("posix_spawn_file_actions_adddup2",
-                        LibC.posix_spawn_file_actions_adddup2(actions, errPipe[1], ERROR_FD));
-                for (int[] fd : plan.inherited()) {
-                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
-                            LibC.posix_spawn_file_actions_adddup2(actions, fd[0], fd[1]));
-                }
-                if (stdinFd >= 0) {
-                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
-                            LibC.posix_spawn_file_actions_adddup2(actions, stdinFd, 0));
-                }
-                if (stdoutFd >= 0) {
-                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
-                            LibC.posix_spawn_file_actions_adddup2(actions, stdoutFd, 1));
-                }
-                if (stderrFd >= 0) {
-                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
-                            LibC.posix_spawn_file_actions_adddup2(actions, stderrFd, 2));
-                }
-                // Last: a source fd numbered like the sync target (a stdio fd) has been duplicated by now.
-                if (syncFd >= 0) {
-                    LibC.checkReturned("posix_spawn_file_actions_adddup2",
-                            LibC.posix_spawn_file_actions_adddup2(actions, syncFd, plan.syncFd()));
-                }
-                // The JVM blocks and handles signals for itself; the program starts with the defaults, as from a
-                // shell (OpenJDK's childproc does the same).
-                LibC.sigemptyset(mask);
-                LibC.sigfillset(defaults);
-                LibC.sigdelset(defaults, LibC.SIGKILL);
-                LibC.sigdelset(defaults, LibC.SIGSTOP);
-                LibC.checkReturned("posix_spawnattr_setsigmask", LibC.posix_spawnattr_setsigmask(attr, mask));
-                LibC.checkReturned("posix_spawnattr_setsigdefault",
-                        LibC.posix_spawnattr_setsigdefault(attr, defaults));
-                LibC.checkReturned("posix_spawnattr_setflags", LibC.posix_spawnattr_setflags(attr,
-                        (short) (LibC.POSIX_SPAWN_SETSIGMASK | LibC.POSIX_SPAWN_SETSIGDEF)));
-                int[] out = new int[1];
-                StringArray argv = new StringArray(new String[] {launcher.toString(), LAUNCHER_ARG});
-                int err = LibC.posix_spawn(out, launcher.toString(), actions, attr, argv, LibC.environ());
-                if (err != 0) {
-                    throw new SandboxException("cannot start the native launcher " + launcher + ": "
-                            + Errno.describe(err), ExitCodes.REFUSED);
-                }
-                pid = out[0];
-            } finally {
-                LibC.posix_spawn_file_actions_destroy(actions);
-                LibC.posix_spawnattr_destroy(attr);
+                pid = Posix.spawn(launcher.toString(), new String[] {launcher.toString(), LAUNCHER_ARG}, dups);
+            } catch (NativeCallException e) {
+                throw new SandboxException("cannot start the native launcher " + launcher + ": "
+                        + Errno.describe(e.errno()), ExitCodes.REFUSED);
             }
         } catch (RuntimeException e) {
             closeQuietly(planPipe[0]);
@@ -324,12 +292,7 @@ public final class Launcher {
 
     /** A close-on-exec pipe whose fds are both above the launcher's fixed fds (so no dup2 clobbers another). */
     public static int[] pipe() {
-        int[] fds = new int[2];
-        try {
-            LibC.pipe2(fds, LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
-            throw LibC.failure("pipe2", e);
-        }
+        int[] fds = Posix.pipe2(LibC.O_CLOEXEC);
         fds[0] = above(fds[0]);
         fds[1] = above(fds[1]);
         return fds;
@@ -340,13 +303,9 @@ public final class Launcher {
         if (fd > REPORT_FD) {
             return fd;
         }
-        try {
-            int moved = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, REPORT_FD + 1);
-            LibC.close(fd);
-            return moved;
-        } catch (LastErrorException e) {
-            throw LibC.failure("fcntl(F_DUPFD_CLOEXEC)", e);
-        }
+        int moved = Posix.dupCloexecAbove(fd, REPORT_FD + 1);
+        Posix.close(fd);
+        return moved;
     }
 
     private static void writeAll(int fd, byte[] bytes) {
@@ -354,9 +313,9 @@ public final class Launcher {
         while (off < bytes.length) {
             byte[] rest = off == 0 ? bytes : java.util.Arrays.copyOfRange(bytes, off, bytes.length);
             try {
-                off += (int) LibC.write(fd, rest, rest.length);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == Errno.EINTR) {
+                off += Posix.write(fd, rest, rest.length);
+            } catch (NativeCallException e) {
+                if (e.errno() == Errno.EINTR) {
                     continue;
                 }
                 // EPIPE: the launcher died before reading its plan; its error record and exit status tell why.
@@ -367,8 +326,8 @@ public final class Launcher {
 
     public static void closeQuietly(int fd) {
         try {
-            LibC.close(fd);
-        } catch (LastErrorException e) {
+            Posix.close(fd);
+        } catch (NativeCallException e) {
             // nothing to do: the fd is gone either way
         }
     }

@@ -1,9 +1,8 @@
 package dev.sandbox.launch;
 
-import com.sun.jna.Pointer;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
-import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.Posix;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -60,8 +59,8 @@ public final class ProgramPath {
     }
 
     private static byte[] path() {
-        Pointer p = LibC.getenv("PATH");
-        return p == null ? DEFAULT_PATH : p.getByteArray(0, (int) p.indexOf(0, (byte) 0));
+        byte[] p = Posix.getenv("PATH");
+        return p == null ? DEFAULT_PATH : p;
     }
 
     /** PATH split at ':' keeping empty entries (they mean the current directory). */

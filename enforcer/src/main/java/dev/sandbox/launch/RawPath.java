@@ -1,10 +1,11 @@
 package dev.sandbox.launch;
 
-import com.sun.jna.LastErrorException;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -112,12 +113,12 @@ public final class RawPath {
         if (s == null || !Files.exists(written, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return; // not a stand-in, or the existing file was written in place
         }
-        byte[] from = z(written.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] from = written.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try {
-            LibC.renameat((int) s[0], from, (int) s[0], z((byte[]) s[1]));
-        } catch (LastErrorException e) {
+            Posix.renameat((int) s[0], from, (int) s[0], (byte[]) s[1]);
+        } catch (NativeCallException e) {
             throw new SandboxException("cannot rename " + written + " to " + show(written) + ": "
-                    + Errno.describe(e.getErrorCode()), ExitCodes.REFUSED);
+                    + Errno.describe(e.errno()), ExitCodes.REFUSED);
         }
         s[2] = existing(SHOWN.get(written));
     }
@@ -141,8 +142,8 @@ public final class RawPath {
 
     private static int openOrNull(byte[] path, int flags) {
         try {
-            return LibC.open(z(path), flags);
-        } catch (LastErrorException e) {
+            return Posix.open(path, flags);
+        } catch (NativeCallException e) {
             return -1;
         }
     }
@@ -154,11 +155,5 @@ public final class RawPath {
             }
         }
         return -1;
-    }
-
-    /** NUL-terminated copy for a C call. */
-    static byte[] z(byte[] b) {
-        byte[] out = Arrays.copyOf(b, b.length + 1);
-        return out;
     }
 }

@@ -1,7 +1,9 @@
 package dev.sandbox.launch;
 
-import com.sun.jna.LastErrorException;
+import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.syscall.SyscallNames;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +39,8 @@ public final class SeccompLog {
     public static String killedSyscall(int pid) {
         int fd;
         try {
-            fd = LibC.open("/dev/kmsg", LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        } catch (LastErrorException e) {
+            fd = Posix.open("/dev/kmsg", LibC.O_RDONLY | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        } catch (NativeCallException e) {
             return null;
         }
         String found = null;
@@ -46,15 +48,15 @@ public final class SeccompLog {
         try {
             byte[] buf = new byte[8192];
             for (;;) {
-                long n;
+                int n;
                 try {
-                    n = LibC.read(fd, buf, buf.length);
-                } catch (LastErrorException e) {
-                    if (e.getErrorCode() == dev.sandbox.jna.Errno.EPIPE) {
+                    n = Posix.read(fd, buf, buf.length);
+                } catch (NativeCallException e) {
+                    if (e.errno() == Errno.EPIPE) {
                         continue; // /dev/kmsg: a record was overwritten while we read; go on with the next
                     }
                     long left = (deadline - System.nanoTime()) / 1_000_000L;
-                    if (found == null && e.getErrorCode() == dev.sandbox.jna.Errno.EAGAIN && left > 0
+                    if (found == null && e.errno() == Errno.EAGAIN && left > 0
                             && waitReadable(fd, (int) left)) {
                         continue;
                     }
@@ -63,7 +65,7 @@ public final class SeccompLog {
                 if (n <= 0) {
                     break;
                 }
-                String rec = new String(buf, 0, (int) n, StandardCharsets.UTF_8);
+                String rec = new String(buf, 0, n, StandardCharsets.UTF_8);
                 Matcher m = RECORD.matcher(rec);
                 if (m.find() && Integer.parseInt(m.group(1)) == pid) {
                     found = name((int) Long.parseLong(m.group(2), 16), Long.parseLong(m.group(3)));
@@ -71,8 +73,8 @@ public final class SeccompLog {
             }
         } finally {
             try {
-                LibC.close(fd);
-            } catch (LastErrorException e) {
+                Posix.close(fd);
+            } catch (NativeCallException e) {
                 // read-only fd: nothing was lost
             }
         }
@@ -80,12 +82,9 @@ public final class SeccompLog {
     }
 
     private static boolean waitReadable(int fd, int millis) {
-        com.sun.jna.Memory pfd = LibC.alloc(8); // struct pollfd { int fd; short events; short revents; }
-        pfd.setInt(0, fd);
-        pfd.setShort(4, LibC.POLLIN);
         try {
-            return LibC.poll(pfd, 1, millis) > 0;
-        } catch (LastErrorException e) {
+            return Posix.pollIn(fd, millis);
+        } catch (NativeCallException e) {
             return false;
         }
     }

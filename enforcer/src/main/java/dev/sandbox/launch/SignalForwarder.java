@@ -1,6 +1,7 @@
 package dev.sandbox.launch;
 
-import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
 import java.util.ArrayList;
 import java.util.List;
 import sun.misc.Signal;
@@ -22,8 +23,8 @@ public final class SignalForwarder {
     public static SignalForwarder install(int pid) {
         return install(sig -> {
             try {
-                LibC.kill(pid, sig);
-            } catch (com.sun.jna.LastErrorException e) {
+                Posix.kill(pid, sig);
+            } catch (NativeCallException e) {
                 // ESRCH: the program is already gone; waitpid will say how it ended
             }
         });

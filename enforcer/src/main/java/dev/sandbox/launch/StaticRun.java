@@ -1,10 +1,11 @@
 package dev.sandbox.launch;
 
-import com.sun.jna.LastErrorException;
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
 import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.seccomp.BpfProgram;
@@ -159,7 +160,7 @@ public final class StaticRun {
         try {
             plan = LaunchPlan.forProgram(cwd, false, supervised ? List.of() : List.of(c.bpf()),
                     supervised ? c.bpf() : null, supervised ? supervisor.childEnd() : -1, path, command.argv(),
-                    LibC.getpid(), LibC.SIGKILL, isolation);
+                    Posix.getpid(), LibC.SIGKILL, isolation);
         } catch (RuntimeException e) {
             if (supervisor != null) {
                 supervisor.close();
@@ -221,7 +222,7 @@ public final class StaticRun {
                 for (Supervisor.Violation v : violations) {
                     audit.violation(v.tgid(), v.syscall(), "kill");
                 }
-                audit.end(status, wall, LibC.childrenUsage(), limits, limit);
+                audit.end(status, wall, Posix.childrenUsage(), limits, limit);
             }
             return new Outcome(status, syscall, violations);
         } finally {
@@ -268,14 +269,12 @@ public final class StaticRun {
 
     /** waitpid until {@code pid} has ended; signals forwarded meanwhile interrupt nothing. */
     public static ExitStatus waitFor(int pid) {
-        int[] status = new int[1];
         for (;;) {
             try {
-                LibC.waitpid(pid, status, 0);
-                return ExitStatus.decode(status[0]);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() != Errno.EINTR) {
-                    throw LibC.failure("waitpid(" + pid + ")", e);
+                return ExitStatus.decode(Posix.waitpid(pid, 0));
+            } catch (NativeCallException e) {
+                if (e.errno() != Errno.EINTR) {
+                    throw e;
                 }
             }
         }

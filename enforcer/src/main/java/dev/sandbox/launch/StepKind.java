@@ -10,7 +10,6 @@ public enum StepKind {
     STEP_PARENT_DEATH(5, "prctl(PR_SET_PDEATHSIG)"),
     STEP_EXEC(6, "execve"),
     STEP_CHDIR(7, "changing to the working directory"),
-    STEP_SETSID_CTTY(8, "taking the pseudo-terminal as controlling terminal"),
     STEP_SECCOMP_NOTIFY(9, "seccomp(SECCOMP_SET_MODE_FILTER) with a supervisor"),
 
     STEP_UNSHARE(20, "unshare (new namespaces)"),

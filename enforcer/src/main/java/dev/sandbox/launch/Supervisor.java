@@ -1,9 +1,9 @@
 package dev.sandbox.launch;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Memory;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibC;
+import dev.sandbox.jna.NativeCallException;
+import dev.sandbox.jna.Posix;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -111,31 +111,26 @@ public final class Supervisor {
         spawned();
         int pidfd;
         try {
-            pidfd = (int) LibC.syscall(LibC.SYS_pidfd_open, pid, 0);
-        } catch (LastErrorException e) {
+            pidfd = Posix.pidfdOpen(pid);
+        } catch (NativeCallException e) {
             pidfd = -1; // Linux < 5.3: read records only after the exit
         }
         try {
             if (pidfd >= 0) {
-                Memory fds = new Memory(16);
                 for (;;) {
-                    fds.clear();
-                    fds.setInt(0, pidfd);
-                    fds.setShort(4, LibC.POLLIN);
-                    fds.setInt(8, eof ? -1 : readFd);
-                    fds.setShort(12, LibC.POLLIN);
+                    short[] revents;
                     try {
-                        LibC.poll(fds, 2, -1);
-                    } catch (LastErrorException e) {
-                        if (e.getErrorCode() == Errno.EINTR) {
+                        revents = Posix.poll(new int[] {pidfd, eof ? -1 : readFd}, -1);
+                    } catch (NativeCallException e) {
+                        if (e.errno() == Errno.EINTR) {
                             continue;
                         }
-                        throw LibC.failure("poll", e);
+                        throw e;
                     }
-                    if (fds.getShort(14) != 0) {
+                    if (revents[1] != 0) {
                         drain(false);
                     }
-                    if (fds.getShort(6) != 0) {
+                    if (revents[0] != 0) {
                         break;
                     }
                 }
@@ -157,8 +152,8 @@ public final class Supervisor {
         Launcher.closeQuietly(readFd);
         if (eof && reapable && supervisorPid > 0) {
             try {
-                LibC.waitpid(supervisorPid, new int[1], 0); // it closed the pipe on its way out
-            } catch (LastErrorException e) {
+                Posix.waitpid(supervisorPid, 0); // it closed the pipe on its way out
+            } catch (NativeCallException e) {
                 // ECHILD: reaped already (a tracer's waitpid(-1)), or not our child
             }
         }
@@ -174,11 +169,11 @@ public final class Supervisor {
             if (all && !readable()) {
                 return;
             }
-            long n;
+            int n;
             try {
-                n = LibC.read(readFd, buf, buf.length);
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == Errno.EINTR) {
+                n = Posix.read(readFd, buf, buf.length);
+            } catch (NativeCallException e) {
+                if (e.errno() == Errno.EINTR) {
                     continue;
                 }
                 eof = true;
@@ -188,20 +183,16 @@ public final class Supervisor {
                 eof = true;
                 return;
             }
-            byte[] joined = Arrays.copyOf(pending, pending.length + (int) n);
-            System.arraycopy(buf, 0, joined, pending.length, (int) n);
+            byte[] joined = Arrays.copyOf(pending, pending.length + n);
+            System.arraycopy(buf, 0, joined, pending.length, n);
             pending = parse(joined);
         } while (all);
     }
 
     private boolean readable() {
-        Memory fd = new Memory(8);
-        fd.clear();
-        fd.setInt(0, readFd);
-        fd.setShort(4, LibC.POLLIN);
         try {
-            return LibC.poll(fd, 1, 0) > 0;
-        } catch (LastErrorException e) {
+            return Posix.pollIn(readFd, 0);
+        } catch (NativeCallException e) {
             return false;
         }
     }
