@@ -12,13 +12,14 @@
 #include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
-#include <pthread.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -33,8 +34,14 @@
 
 extern char **environ;
 
+/* Room for the exec step's argv, allocated before any filter: malloc may need a syscall (see seccomp_notify). */
+static char **exec_argv;
+
+static void await_supervisor(void);
+
 void plan_fail(uint32_t step, uint32_t index, int err)
 {
+    await_supervisor(); /* err is safe already: nothing here runs before a supervisor can answer a refused call */
     struct error_record rec = { step, index, err };
     /* Nothing useful can be done if the parent stopped listening; the exit status still says we failed. */
     ssize_t n = write(ERROR_FD, &rec, sizeof rec);
@@ -75,9 +82,7 @@ static char **exec_args(unsigned char *payload, uint32_t len, char **path)
         strings += payload[i] == '\0';
     if (strings < 2)
         return NULL;
-    char **argv = calloc(strings, sizeof *argv); /* strings-1 arguments + NULL */
-    if (argv == NULL)
-        return NULL;
+    char **argv = exec_argv; /* strings-1 arguments + NULL; plan_run made room for every string of the plan */
     char *s = (char *)payload;
     *path = s;
     s += strlen(s) + 1;
@@ -252,14 +257,27 @@ static int set_caps(uint64_t keep, uint32_t last_cap, int ambient, int bounding)
  * learns which process made which call, also for grandchildren and without the kernel log, and then kills it.
  *
  * Handing the listener over is the hard part: once seccomp() returns it, this thread is filtered, and a syscall the
- * policy refuses would wait for an answer nobody can give yet. So a helper thread, started before the filter and
- * never filtered itself (a filter binds only the thread that installs it), forks the supervisor with CLONE_PARENT
- * (a child of the sandbox, never of the program) once the listener exists, while this thread waits without a
- * single syscall; then it may exec. The listener is close-on-exec: the program never holds it.
+ * policy refuses would wait for an answer nobody can give yet. So the supervisor exists before the filter: a process
+ * of its own (CLONE_PARENT: a child of the sandbox, never of the program) that shares this address space and fd table
+ * (CLONE_VM | CLONE_FILES) and so holds the listener the moment seccomp() returns it, without a syscall of ours. It
+ * sleeps until this thread leaves the address space: execve (which gives the program a private fd table first, where
+ * the close-on-exec listener is closed) or death. The kernel itself wakes it then, through the futex word of
+ * set_tid_address (clear_child_tid, which an exec or exit clears and wakes while another task shares the mm).
+ * So after the filter this thread makes no syscall but execve and never waits for another task: the supervisor's
+ * start is off the program's path, and a refused call (execve itself, or any call of the program) just waits in the
+ * kernel until the supervisor reads it.
+ *
+ * Anything else after the filter (a failed exec reporting its errno, a plan that goes on) first asks the supervisor
+ * to take over now (await_supervisor): it looks every millisecond while it sleeps, since no wake-up can be sent.
+ * Until it takes over it runs only raw syscalls on this thread's TLS, which glibc would write errno to.
  */
-static int listener;      /* 0 while seccomp() runs; then the fd, or -errno */
-static int handed;        /* 0 until the helper is done; then 1, or -errno */
+static int listener = -1;   /* the fd once seccomp() returned it */
+static int main_tid;        /* our clear_child_tid: the kernel zeroes it when we exec or die */
+static int take_over;       /* set when we need the supervisor before we leave */
+static int handed;          /* 0 until the supervisor holds the listener alone; then 1, or -errno */
+static int supervisor_wanted; /* the filter is in: see await_supervisor */
 static int report_fd;
+static sigset_t supervisor_mask;
 
 static uint64_t status_mask(const char *status, const char *key)
 {
@@ -359,30 +377,62 @@ static void close_all_but(int a, int b)
                 close(i);
 }
 
-static void *hand_over(void *unused)
+/* futex(addr, FUTEX_WAIT, val, timeout) without errno: see the comment above listener. */
+static long raw_futex_wait(int *addr, int val, const struct timespec *timeout)
+{
+    long ret;
+    register long r10 __asm__("r10") = (long)timeout;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "0"((long)SYS_futex), "D"(addr), "S"((long)FUTEX_WAIT), "d"((long)val), "r"(r10)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+static int supervisor_main(void *unused)
 {
     (void)unused;
-    int fd;
-    while ((fd = __atomic_load_n(&listener, __ATOMIC_ACQUIRE)) == 0)
-        sched_yield();
+    static const struct timespec ms = { 0, 1000000 };
+    int tid;
+    while ((tid = __atomic_load_n(&main_tid, __ATOMIC_ACQUIRE)) != 0 && !__atomic_load_n(&take_over, __ATOMIC_ACQUIRE))
+        raw_futex_wait(&main_tid, tid, &ms);
+    int fd = __atomic_load_n(&listener, __ATOMIC_ACQUIRE);
     if (fd < 0)
-        return NULL;
-    long pid = syscall(SYS_clone, CLONE_PARENT, 0, NULL, NULL, 0);
-    if (pid == 0) {
-        /* The supervisor holds nothing of the program's: not its stdout (a reader would wait for EOF), not its
-         * terminal session (^C), not its directory. */
-        close_all_but(fd, report_fd);
-        setsid();
-        if (chdir("/") != 0)
-            _exit(LAUNCHER_FAILED);
-        signal(SIGPIPE, SIG_IGN);
-        fcntl(report_fd, F_SETFL, O_NONBLOCK); /* a sandbox that stopped reading must not stall the program */
-        prctl(PR_SET_NAME, "sandbox-notify", 0, 0, 0);
-        supervise(fd);
+        _exit(0); /* no filter: the launcher reported why and is gone */
+    /* The launcher may still be here (take_over): our own fd table, then close what is not ours. The supervisor
+     * holds nothing of the program's: not its stdout (a reader would wait for EOF), not the error pipe (the sandbox
+     * waits for its EOF), not its terminal session (^C), not its directory. */
+    if (unshare(CLONE_FILES) != 0) {
+        __atomic_store_n(&handed, -errno, __ATOMIC_RELEASE);
+        if (tid != 0)
+            kill(tid, SIGKILL); /* fail closed: nobody could answer a refused call */
+        _exit(LAUNCHER_FAILED);
     }
-    __atomic_store_n(&handed, pid > 0 ? 1 : -errno, __ATOMIC_RELEASE);
-    return NULL;
+    close_all_but(fd, report_fd);
+    __atomic_store_n(&handed, 1, __ATOMIC_RELEASE);
+    setsid();
+    sigprocmask(SIG_SETMASK, &supervisor_mask, NULL);
+    if (chdir("/") != 0)
+        _exit(LAUNCHER_FAILED);
+    signal(SIGPIPE, SIG_IGN);
+    fcntl(report_fd, F_SETFL, O_NONBLOCK); /* a sandbox that stopped reading must not stall the program */
+    prctl(PR_SET_NAME, "sandbox-notify", 0, 0, 0);
+    supervise(fd);
+    return 0;
 }
+
+/* Before any syscall after the filter but execve: the supervisor takes the listener now. No syscall here. */
+static void await_supervisor(void)
+{
+    if (!supervisor_wanted)
+        return;
+    supervisor_wanted = 0;
+    __atomic_store_n(&take_over, 1, __ATOMIC_RELEASE);
+    while (__atomic_load_n(&handed, __ATOMIC_ACQUIRE) == 0)
+        __builtin_ia32_pause();
+}
+
+#define SUPERVISOR_STACK (1u << 20)
 
 static void seccomp_notify(uint32_t index, unsigned int flags, const unsigned char *payload, uint32_t len)
 {
@@ -400,23 +450,30 @@ static void seccomp_notify(uint32_t index, unsigned int flags, const unsigned ch
         plan_fail(STEP_SECCOMP_NOTIFY, index, ENOMEM);
     memcpy(insns, payload, len);
     struct sock_fprog prog = { .len = (unsigned short)(len / sizeof(struct sock_filter)), .filter = insns };
-    pthread_t helper;
-    int err = pthread_create(&helper, NULL, hand_over, NULL);
-    if (err != 0)
-        plan_fail(STEP_SECCOMP_NOTIFY, index, err);
+
+    /* The supervisor's stack, with a guard page below it. */
+    char *stack = mmap(NULL, SUPERVISOR_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, errno);
+    if (mprotect(stack, 4096, PROT_NONE) != 0)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, errno);
+    main_tid = (int)syscall(SYS_gettid);
+    syscall(SYS_set_tid_address, &main_tid);
+    /* Signals stay blocked in the supervisor until it has left our session. */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &supervisor_mask);
+    int pid = clone(supervisor_main, stack + SUPERVISOR_STACK, CLONE_VM | CLONE_FILES | CLONE_PARENT, NULL);
+    int e = errno;
+    sigprocmask(SIG_SETMASK, &supervisor_mask, NULL);
+    if (pid < 0)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, e);
+
     long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags | SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-    if (fd < 0) {
-        int e = errno;
-        __atomic_store_n(&listener, -e, __ATOMIC_RELEASE);
-        plan_fail(STEP_SECCOMP_NOTIFY, index, e); /* no filter yet: fail() may still write */
-    }
+    if (fd < 0)
+        plan_fail(STEP_SECCOMP_NOTIFY, index, errno); /* no filter: the supervisor leaves when we do */
     __atomic_store_n(&listener, (int)fd, __ATOMIC_RELEASE);
-    /* Filtered from here on: wait without syscalls (any of them might be refused) until the helper is done. */
-    int done;
-    while ((done = __atomic_load_n(&handed, __ATOMIC_ACQUIRE)) == 0)
-        __builtin_ia32_pause();
-    if (done < 0)
-        plan_fail(STEP_SECCOMP_NOTIFY, index, -done); /* may itself be refused: then the kill says enough */
+    supervisor_wanted = 1;
 }
 
 void plan_run(unsigned char *plan, size_t len, const struct plan_runtime *rt)
@@ -427,6 +484,14 @@ void plan_run(unsigned char *plan, size_t len, const struct plan_runtime *rt)
     memcpy(&hdr, plan, sizeof hdr);
     if (hdr.magic != PLAN_MAGIC || hdr.version != PLAN_VERSION)
         plan_fail(STEP_READ_PLAN, 0, EPROTO);
+
+    /* The exec step's argv has at most one entry per NUL of the plan. */
+    size_t nuls = 0;
+    for (size_t i = 0; i < len; i++)
+        nuls += plan[i] == '\0';
+    exec_argv = calloc(nuls + 1, sizeof *exec_argv);
+    if (exec_argv == NULL)
+        plan_fail(STEP_READ_PLAN, 0, ENOMEM);
 
     size_t off = sizeof hdr;
     for (uint32_t index = 0; index < hdr.count; index++) {
@@ -439,6 +504,8 @@ void plan_run(unsigned char *plan, size_t len, const struct plan_runtime *rt)
             plan_fail(STEP_READ_PLAN, index, EINVAL);
         unsigned char *payload = plan + off;
         off += rec.len;
+        if (rec.kind != STEP_EXEC)
+            await_supervisor();
 
         switch (rec.kind) {
         case STEP_NO_NEW_PRIVS:
