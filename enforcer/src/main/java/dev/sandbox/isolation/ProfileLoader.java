@@ -32,37 +32,9 @@ public final class ProfileLoader {
 
     private ProfileLoader() {}
 
+    /** {@code --profile NAME}: the policy search path, with profiles/ for policies/. */
     public static Path resolve(String arg) {
-        if (arg.isEmpty()) {
-            throw new SandboxException("--profile needs a file or a profile name", ExitCodes.REFUSED);
-        }
-        if (arg.contains("/") || arg.endsWith(".json")) {
-            return Path.of(arg);
-        }
-        List<Path> places = searchPath();
-        for (Path dir : places) {
-            Path candidate = dir.resolve(arg + ".json");
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new SandboxException("no profile named \"" + arg + "\" (looked in " + String.join(", ",
-                places.stream().map(d -> d.resolve(arg + ".json").toString()).toList()) + ")", ExitCodes.REFUSED);
-    }
-
-    public static List<Path> searchPath() {
-        List<Path> dirs = new ArrayList<>();
-        dirs.add(Path.of("profiles"));
-        String home = System.getProperty("sandbox.home");
-        if (home != null && !Path.of(home, "profiles").toAbsolutePath().normalize()
-                .equals(Path.of("profiles").toAbsolutePath().normalize())) {
-            dirs.add(Path.of(home, "profiles"));
-        }
-        String xdg = System.getenv("XDG_CONFIG_HOME");
-        Path config = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
-        dirs.add(config.resolve("sandbox").resolve("profiles"));
-        dirs.add(Path.of("/etc/sandbox/profiles"));
-        return dirs;
+        return dev.sandbox.policy.PolicyResolver.resolve(arg, "profile", "profiles");
     }
 
     /** The isolation settings of the profile at {@code file} (none if it has no "isolation" key). */

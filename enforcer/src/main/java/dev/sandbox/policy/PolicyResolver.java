@@ -16,40 +16,50 @@ public final class PolicyResolver {
     private PolicyResolver() {}
 
     public static Path resolve(String arg) {
+        return resolve(arg, "policy", "policies");
+    }
+
+    /**
+     * The one search for named files: {@code what} ("policy", "profile") names the option in messages, {@code dir}
+     * ("policies", "profiles") the directory under each place of {@link #searchPath}.
+     */
+    public static Path resolve(String arg, String what, String dir) {
         if (arg.isEmpty()) {
-            throw new SandboxException("--policy needs a file or a policy name", ExitCodes.REFUSED);
+            throw new SandboxException("--" + what + " needs a file or a " + what + " name", ExitCodes.REFUSED);
         }
         if (arg.contains("/") || arg.endsWith(".json")) {
             return Path.of(arg);
         }
-        List<Path> places = searchPath();
-        for (Path dir : places) {
-            Path candidate = dir.resolve(arg + ".json");
+        List<Path> places = searchPath(dir);
+        for (Path place : places) {
+            Path candidate = place.resolve(arg + ".json");
             if (Files.isRegularFile(candidate)) {
                 return candidate;
             }
         }
         StringBuilder looked = new StringBuilder();
-        for (Path dir : places) {
-            looked.append(looked.length() == 0 ? "" : ", ").append(dir.resolve(arg + ".json"));
+        for (Path place : places) {
+            looked.append(looked.length() == 0 ? "" : ", ").append(place.resolve(arg + ".json"));
         }
-        throw new SandboxException("no policy named \"" + arg + "\" (looked in " + looked + ")", ExitCodes.REFUSED);
+        throw new SandboxException("no " + what + " named \"" + arg + "\" (looked in " + looked + ")",
+                ExitCodes.REFUSED);
     }
 
-    public static List<Path> searchPath() {
+    /** ./DIR, the installation's DIR, $XDG_CONFIG_HOME/sandbox/DIR (default ~/.config), /etc/sandbox/DIR. */
+    public static List<Path> searchPath(String dir) {
         List<Path> dirs = new ArrayList<>();
-        dirs.add(Path.of("policies"));
+        dirs.add(Path.of(dir));
         String home = System.getProperty("sandbox.home");
         if (home != null) {
-            Path installed = Path.of(home, "policies");
-            if (!installed.toAbsolutePath().normalize().equals(Path.of("policies").toAbsolutePath().normalize())) {
+            Path installed = Path.of(home, dir);
+            if (!installed.toAbsolutePath().normalize().equals(Path.of(dir).toAbsolutePath().normalize())) {
                 dirs.add(installed);
             }
         }
         String xdg = System.getenv("XDG_CONFIG_HOME");
         Path config = xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".config");
-        dirs.add(config.resolve("sandbox").resolve("policies"));
-        dirs.add(Path.of("/etc/sandbox/policies"));
+        dirs.add(config.resolve("sandbox").resolve(dir));
+        dirs.add(Path.of("/etc/sandbox", dir));
         return dirs;
     }
 }
