@@ -96,8 +96,6 @@ public final class Main {
         JnaStart.readTypeLayout();
     }
 
-    // A class, not a lambda: the AppCDS archive is trained on a learning run, which never comes here, and a lambda
-    // it does not hold costs a bootstrap at run time.
     private static final class WarmUp implements Runnable {
         @Override
         public void run() {

@@ -189,10 +189,7 @@ final class SandboxCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Writes the cache entry of a quiet run on a thread of its own. A class, not lambdas: the AppCDS archive is
-     * trained on a learning run, which never comes here, and a lambda it does not hold costs a bootstrap at run time.
-     */
+    /** Writes the cache entry of a quiet run on a thread of its own, and waits for it. */
     private static final class Store implements java.util.function.BiConsumer<Policy, StaticRun.Compiled>, Runnable {
         private final byte[] policyBytes;
         private StaticRun.Compiled compiled;
