@@ -82,10 +82,10 @@ public final class CompiledPolicy {
         int instructions = compiled.bpf().instructions();
         if (compiled.supervised()) {
             byte[] fd = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(Launcher.REPORT_FD).array();
-            return entry(key(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP, libseccomp(),
-                    SECTION_MESSAGES, messages, SECTION_SUPERVISOR, fd);
+            return entry(preparedKey(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP,
+                    libseccomp(), SECTION_MESSAGES, messages, SECTION_SUPERVISOR, fd);
         }
-        return entry(key(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP, libseccomp(),
+        return entry(preparedKey(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP, libseccomp(),
                 SECTION_MESSAGES, messages);
     }
 
@@ -154,6 +154,34 @@ public final class CompiledPolicy {
         return instructions;
     }
 
+    /**
+     * Does ahead what the entry of a policy with these bytes needs and no native code does: the key, and the
+     * sentences of every step a static run's plan can have. A first run calls it while libseccomp is still being
+     * loaded on another thread, so that writing the entry afterwards costs less; the result is the same either way.
+     */
+    public static void prepare(byte[] policyBytes) {
+        try {
+            prepared = new Prepared(policyBytes.clone(), key(policyBytes));
+            for (StepKind step : new StepKind[] {StepKind.STEP_READ_PLAN, StepKind.STEP_CLOSE_FROM,
+                StepKind.STEP_PARENT_DEATH, StepKind.STEP_NO_NEW_PRIVS, StepKind.STEP_SECCOMP_FILTER,
+                StepKind.STEP_SECCOMP_NOTIFY, StepKind.STEP_EXEC}) {
+                stepMessages(step);
+            }
+        } catch (RuntimeException e) {
+            // met again where the entry is made, and handled there as always
+        }
+    }
+
+    private record Prepared(byte[] policyBytes, byte[] key) {}
+
+    private static volatile Prepared prepared;
+
+    /** The key of these bytes, from {@link #prepare} when it was given the same bytes. */
+    private static byte[] preparedKey(byte[] policyBytes) {
+        Prepared p = prepared;
+        return p != null && java.util.Arrays.equals(p.policyBytes(), policyBytes) ? p.key().clone() : key(policyBytes);
+    }
+
     /** SHA-256 of the key text of compiled.h: this build, this kernel, this policy file's bytes. */
     static byte[] key(byte[] policyBytes) {
         String text = KEY_TEXT
@@ -167,6 +195,18 @@ public final class CompiledPolicy {
 
     /** The id the build stamped into both this code and native/target/sandbox-run. */
     static String buildId() {
+        String id = buildId;
+        if (id == null) {
+            id = readBuildId();
+            buildId = id;
+        }
+        return id;
+    }
+
+    /** Read once: a resource of our own jar, which does not change under a running process. */
+    private static volatile String buildId;
+
+    private static String readBuildId() {
         Properties p = new Properties();
         try (InputStream in = CompiledPolicy.class.getResourceAsStream("sandbox-build.properties")) {
             if (in != null) {
@@ -214,6 +254,21 @@ public final class CompiledPolicy {
 
     /** The libseccomp file this process mapped, as sandbox-run will stat it: dev, inode, size, mtime in ns, path. */
     private static byte[] libseccomp() {
+        byte[] id = libseccomp;
+        if (id == null) {
+            id = readLibseccomp();
+            libseccomp = id;
+        }
+        return id.clone();
+    }
+
+    /**
+     * Read once: what this process mapped stays mapped, and a file replaced under it since is not what compiled its
+     * filters.
+     */
+    private static volatile byte[] libseccomp;
+
+    private static byte[] readLibseccomp() {
         String path = null;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
@@ -249,33 +304,12 @@ public final class CompiledPolicy {
     private static byte[] messages(LaunchPlan plan) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         String program = arg('p');
-        String reason = arg('e');
         java.util.Set<StepKind> steps = java.util.EnumSet.of(StepKind.STEP_READ_PLAN, StepKind.STEP_EXEC);
         for (int i = 0; plan.kindAt(i) != null; i++) {
             steps.add(plan.kindAt(i));
         }
         for (StepKind step : steps) {
-            // One record per (sentence, exit code) that differs from the step's most common one.
-            Map<String, Integer> count = new HashMap<>();
-            Map<Integer, String> byErrno = new LinkedHashMap<>();
-            for (int errno = 1; errno < ERRNO_SCAN; errno++) {
-                String t = LaunchFailure.exitCode(step, errno) + "\n"
-                        + LaunchFailure.message(step, errno, program, reason);
-                byErrno.put(errno, t);
-                count.merge(t, 1, Integer::sum);
-            }
-            String common = null;
-            for (Map.Entry<String, Integer> e : count.entrySet()) {
-                if (common == null || e.getValue() > count.get(common)) {
-                    common = e.getKey();
-                }
-            }
-            message(out, MSG_STEP_FAILED, step.number(), -1, common);
-            for (Map.Entry<Integer, String> e : byErrno.entrySet()) {
-                if (!e.getValue().equals(common)) {
-                    message(out, MSG_STEP_FAILED, step.number(), e.getKey(), e.getValue());
-                }
-            }
+            out.writeBytes(stepMessages(step));
         }
         message(out, MSG_NOT_IN_PATH, 0, -1, ExitCodes.NOT_FOUND + "\n" + ProgramPath.notInPath(program));
         // How violations ended processes, by the signal that ended them (StaticRun's report).
@@ -303,6 +337,43 @@ public final class CompiledPolicy {
         }
         message(out, MSG_SYSCALL_UNKNOWN, 0, 0, "0\n" + SeccompLog.unknownArch(arg('n'), arg('a')));
         return out.toByteArray();
+    }
+
+    /** Rendered step sentences by step: a function of this code alone, so one rendering serves every entry. */
+    private static final Map<StepKind, byte[]> STEP_MESSAGES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The records of one step's sentences: one per (sentence, exit code) that differs from its most common one. */
+    private static byte[] stepMessages(StepKind step) {
+        byte[] done = STEP_MESSAGES.get(step);
+        if (done != null) {
+            return done;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String program = arg('p');
+        String reason = arg('e');
+        Map<String, Integer> count = new HashMap<>();
+        Map<Integer, String> byErrno = new LinkedHashMap<>();
+        for (int errno = 1; errno < ERRNO_SCAN; errno++) {
+            String t = LaunchFailure.exitCode(step, errno) + "\n"
+                    + LaunchFailure.message(step, errno, program, reason);
+            byErrno.put(errno, t);
+            count.merge(t, 1, Integer::sum);
+        }
+        String common = null;
+        for (Map.Entry<String, Integer> e : count.entrySet()) {
+            if (common == null || e.getValue() > count.get(common)) {
+                common = e.getKey();
+            }
+        }
+        message(out, MSG_STEP_FAILED, step.number(), -1, common);
+        for (Map.Entry<Integer, String> e : byErrno.entrySet()) {
+            if (!e.getValue().equals(common)) {
+                message(out, MSG_STEP_FAILED, step.number(), e.getKey(), e.getValue());
+            }
+        }
+        done = out.toByteArray();
+        STEP_MESSAGES.put(step, done);
+        return done;
     }
 
     /** A syscall number no arch has, whose rendering shows how SyscallNames words a number without a name. */

@@ -42,6 +42,18 @@ class CompiledPolicyTest {
         return CompiledPolicy.of(json, new StaticRun.Compiled(new FilterCompiler().compile(p), false));
     }
 
+    @Test
+    @DisplayName("prepare (done by a first run while libseccomp loads) changes no entry, whatever bytes it was given")
+    void prepareChangesNothing() {
+        byte[] other = "{\"mode\":\"block\",\"syscalls\":[\"rmdir\"]}".getBytes(StandardCharsets.UTF_8);
+        byte[] plain = compile(POLICY).bytes();
+        CompiledPolicy.prepare(POLICY);
+        assertArrayEquals(plain, compile(POLICY).bytes());
+        CompiledPolicy.prepare(other);
+        assertArrayEquals(plain, compile(POLICY).bytes(), "the key is the entry's own policy's, not the prepared one");
+        assertFalse(java.util.Arrays.equals(plain, compile(other).bytes()));
+    }
+
     /** Sections by type, after checking header, lengths and checksum. */
     private static Map<Integer, byte[]> sections(byte[] entry) {
         ByteBuffer b = ByteBuffer.wrap(entry).order(ByteOrder.LITTLE_ENDIAN);

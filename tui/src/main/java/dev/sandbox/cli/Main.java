@@ -2,10 +2,14 @@ package dev.sandbox.cli;
 
 import dev.sandbox.error.ExitCodes;
 import dev.sandbox.error.SandboxException;
+import dev.sandbox.jna.JnaStart;
+import dev.sandbox.jna.Posix;
 import dev.sandbox.launch.Argv;
 import dev.sandbox.launch.RawArgs;
 import dev.sandbox.launch.RawPath;
 import dev.sandbox.policy.PolicyException;
+import dev.sandbox.syscall.Arch;
+import dev.sandbox.syscall.SyscallNames;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +39,7 @@ public final class Main {
         if (plainForm(args)) {
             // The form people repeat skips picocli: building its model by reflection costs more than the rest
             // of an enforcing start-up together.
+            warmUp();
             try {
                 String policy = RawArgs.representable(raw.get(1)) ? args[1] : RawPath.token(raw.get(1));
                 return SandboxCommand.enforce(policy, Argv.ofBytes(raw.subList(3, args.length)), err, false);
@@ -73,6 +78,34 @@ public final class Main {
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> report(ex, err, root.verbose));
         return cl.execute(own);
+    }
+
+    /**
+     * Starts JNA, libseccomp and libc on a second thread while this one reads and parses the policy: their
+     * initialisation (the JDK's logging, JNA's type structures, the registration of every binding, the scan for the
+     * newest syscall) is the largest part of an enforcing start-up, and none of it depends on the policy. It takes
+     * the run's own order (libseccomp, then libc), so whatever fails there fails for the run as it always did, and
+     * the run reports it; this thread reports nothing.
+     */
+    static void warmUp() {
+        Thread t = new Thread(new WarmUp(), "sandbox-warm-up");
+        t.setDaemon(true);
+        t.start();
+        // While that thread starts the JDK's logging (JNA logs), this one does JNA's next step that needs no
+        // logging: it would wait for that thread soon anyway.
+        JnaStart.readTypeLayout();
+    }
+
+    private static final class WarmUp implements Runnable {
+        @Override
+        public void run() {
+            try {
+                SyscallNames.highest(Arch.X86_64);
+                Posix.getpid();
+            } catch (RuntimeException | LinkageError e) {
+                // met again, and reported, by the run itself
+            }
+        }
     }
 
     /**

@@ -169,9 +169,65 @@ final class SandboxCommand implements Callable<Integer> {
     static int enforce(String policyArg, Argv command, PrintStream err, boolean verbose) {
         Consumer<String> say = sayTo(err);
         Consumer<String> verboseSink = verbose ? say : QUIET;
-        Loaded loaded = loaded(policyArg, say);
-        return cacheCompiled(new StaticRun(Launcher.installed(), verboseSink, say, verbose), loaded, verboseSink)
-                .run(loaded.policy(), command);
+        // Quiet, what the cache entry needs that no native code does is done first: this thread would otherwise
+        // wait for libseccomp, which Main.warmUp is loading on another (the first syscall name waits for it).
+        Loaded loaded = verbose ? loaded(policyArg, say) : loaded(policyArg, say, true);
+        StaticRun run = new StaticRun(Launcher.installed(), verboseSink, say, verbose);
+        if (verbose || loaded.bytes() == null) {
+            // --verbose says where the entry went, in its place among the run's other lines
+            return cacheCompiled(run, loaded, verboseSink).run(loaded.policy(), command);
+        }
+        // Quiet, the entry is written on a second thread while the program starts and runs: it takes as long as a
+        // small program's whole run (the sentences rendered, and the names table on a new cache). The run waits for
+        // it before returning, so the next run finds it.
+        Store store = new Store(loaded.bytes());
+        run.onCompiled(store);
+        try {
+            return run.run(loaded.policy(), command);
+        } finally {
+            store.await();
+        }
+    }
+
+    /** Writes the cache entry of a quiet run on a thread of its own, and waits for it. */
+    private static final class Store implements java.util.function.BiConsumer<Policy, StaticRun.Compiled>, Runnable {
+        private final byte[] policyBytes;
+        private StaticRun.Compiled compiled;
+        private Thread thread;
+
+        Store(byte[] policyBytes) {
+            this.policyBytes = policyBytes;
+        }
+
+        @Override
+        public void accept(Policy policy, StaticRun.Compiled c) {
+            compiled = c;
+            thread = new Thread(this, "sandbox-cache");
+            thread.start();
+        }
+
+        @Override
+        public void run() {
+            cache(policyBytes, compiled, QUIET);
+        }
+
+        void await() {
+            if (thread == null) {
+                return;
+            }
+            boolean interrupted = false;
+            for (;;) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     // The lambdas of a static run are made here once, for enforce and for verify alike: a lambda's first use costs
@@ -205,14 +261,23 @@ final class SandboxCommand implements Callable<Integer> {
     }
 
     static Loaded loaded(String arg, Consumer<String> say) {
+        return loaded(arg, say, false);
+    }
+
+    /** @param prepare whether to {@link CompiledPolicy#prepare} the cache entry of the bytes before parsing them */
+    static Loaded loaded(String arg, Consumer<String> say, boolean prepare) {
         String shown = RawPath.show(arg);
         Path file = RawArgs.representable(RawPath.bytes(arg)) ? PolicyResolver.resolve(arg)
                 : RawPath.forReading(RawPath.of(arg));
-        return loaded(file, shown.contains("/") || shown.endsWith(".json") ? shown : file.toString(), say);
+        return loaded(file, shown.contains("/") || shown.endsWith(".json") ? shown : file.toString(), say, prepare);
     }
 
     /** @param name how messages name the policy */
     static Loaded loaded(Path file, String name, Consumer<String> say) {
+        return loaded(file, name, say, false);
+    }
+
+    private static Loaded loaded(Path file, String name, Consumer<String> say, boolean prepare) {
         PolicyLoader loader = new PolicyLoader(say);
         byte[] bytes = null;
         try {
@@ -223,6 +288,9 @@ final class SandboxCommand implements Callable<Integer> {
             }
         } catch (IOException e) {
             bytes = null;
+        }
+        if (bytes != null && prepare) {
+            CompiledPolicy.prepare(bytes);
         }
         return bytes != null ? new Loaded(loader.parse(bytes, name), bytes) : new Loaded(loader.load(file, name), null);
     }
