@@ -32,8 +32,10 @@ chmod +x "$out/cold.sh" "$out/new-policy.sh"
 "${sandbox[@]}" /bin/true # fill the cache for the repeated path, and the names entry
 
 row() { # label target pairbench-output
-    awk -F'\t' -v label="$1" -v target="$2" '{printf "%-40s %9.2f ms %9.2f ms %8.3f [%.3f-%.3f]  target <= %s  %s\n",
-        label, $3 * 1000, $4 * 1000, $5, $6, $7, target, $21}' <<< "$3"
+    # the verdict compares the median ratio with the target; pairbench's own status ($21) follows it
+    awk -F'\t' -v label="$1" -v target="$2" '{verdict = target == "-" ? "" : ($5 <= target ? "met" : "MISSED");
+        printf "%-40s %9.2f ms %9.2f ms %8.3f [%.3f-%.3f]  target <= %s %s  (%s)\n",
+        label, $3 * 1000, $4 * 1000, $5, $6, $7, target, verdict, $21}' <<< "$3"
 }
 
 printf '%-40s %12s %12s %8s\n' "A vs B" "A median" "B median" "A/B median [min-max]"
