@@ -77,7 +77,7 @@ public final class Policy {
     private final Ruling listedRuling;
     private final Ruling unlistedRuling;
     /** A profile's isolation section, verbatim (dev.sandbox.isolation.ProfileLoader reads it), or null. */
-    private JsonObject isolation;
+    private final JsonObject isolation;
 
     public Policy(String source, Mode mode, Action action, List<SyscallRef> syscalls, JsonObject metadata) {
         this(source, mode, action, syscalls, List.of(), null, Metadata.fromJson(metadata));
@@ -97,6 +97,11 @@ public final class Policy {
      */
     public Policy(String source, Mode mode, Action action, List<SyscallRef> syscalls, List<Rule> rules,
             String knownUpTo, Metadata meta) {
+        this(source, mode, action, syscalls, rules, knownUpTo, meta, null);
+    }
+
+    private Policy(String source, Mode mode, Action action, List<SyscallRef> syscalls, List<Rule> rules,
+            String knownUpTo, Metadata meta, JsonObject isolation) {
         if (action.kind() == Action.Kind.ALLOW) {
             throw new IllegalArgumentException("a policy's action is what a refused syscall gets, not allow");
         }
@@ -120,6 +125,7 @@ public final class Policy {
         this.ruled = Map.copyOf(r);
         this.knownUpTo = knownUpTo;
         this.meta = meta == null ? Metadata.EMPTY : meta;
+        this.isolation = isolation == null ? null : isolation.deepCopy();
         boolean anyI386 = false;
         for (SyscallRef s : this.syscalls) {
             anyI386 |= s.arch() == Arch.I386;
@@ -188,6 +194,11 @@ public final class Policy {
         return explain(SyscallRef.of(arch, nr), nr);
     }
 
+    /** An x32 call or an x86_64 number that is no syscall: foreign to every policy, killed by every filter. */
+    public static boolean foreign(SyscallRef s) {
+        return s.arch() == Arch.X32 || s.numeric() && s.number() < 0 && !s.name().equals("-1");
+    }
+
     /** What happens to {@code s} under this policy, and why. */
     public Ruling explain(SyscallRef s) {
         return explain(s, Integer.MIN_VALUE);
@@ -195,7 +206,7 @@ public final class Policy {
 
     /** @param number the number of {@code s} when the caller knows it, else Integer.MIN_VALUE */
     private Ruling explain(SyscallRef s, int number) {
-        if (s.arch() == Arch.X32) {
+        if (foreign(s)) {
             return FOREIGN;
         }
         if (s.arch() == Arch.I386) {
@@ -215,10 +226,6 @@ public final class Policy {
         if (r != null) {
             return new Ruling(r, Reason.RULE);
         }
-        // Only numbers and known_up_to need the syscall's number: the ceiling check runs at every stop.
-        if (s.numeric() && s.number() < 0 && !s.name().equals("-1")) {
-            return FOREIGN;
-        }
         if (mode == Mode.BLOCK) {
             return UNLISTED_ALLOW;
         }
@@ -226,6 +233,7 @@ public final class Policy {
             return PORTABLE;
         }
         if (knownUpTo != null) {
+            // Only known_up_to needs the syscall's number, looked up here: the ceiling check runs at every stop.
             int nr = number != Integer.MIN_VALUE ? number : s.number();
             if (nr > knownNumber() && nr <= newestEnosys()) {
                 return PORTABLE;
@@ -283,24 +291,22 @@ public final class Policy {
     // ---- changed copies ----
 
     public Policy withSource(String s) {
-        return new Policy(s, mode, action, syscalls, rules, knownUpTo, meta).withIsolation(isolation);
+        return new Policy(s, mode, action, syscalls, rules, knownUpTo, meta, isolation);
     }
 
     /** A copy without the listed syscalls {@code drop} matches (rules and everything else kept). */
     public Policy without(java.util.function.Predicate<SyscallRef> drop) {
         return new Policy(source, mode, action, syscalls.stream().filter(drop.negate()).toList(), rules, knownUpTo,
-                meta).withIsolation(isolation);
+                meta, isolation);
     }
 
     public Policy withMeta(Metadata m) {
-        return new Policy(source, mode, action, syscalls, rules, knownUpTo, m).withIsolation(isolation);
+        return new Policy(source, mode, action, syscalls, rules, knownUpTo, m, isolation);
     }
 
     /** A copy carrying a profile's isolation section (null: none). */
     public Policy withIsolation(JsonObject section) {
-        Policy p = new Policy(source, mode, action, syscalls, rules, knownUpTo, meta);
-        p.isolation = section == null ? null : section.deepCopy();
-        return p;
+        return new Policy(source, mode, action, syscalls, rules, knownUpTo, meta, section);
     }
 
     /** The profile's isolation section as written, or null: a copy, so that the policy stays unchanged. */

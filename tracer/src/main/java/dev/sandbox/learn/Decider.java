@@ -61,8 +61,8 @@ public final class Decider {
     }
 
     public Decision decide(SyscallRef call, Caller caller) {
-        if (call.arch() == Arch.X32 || call.numeric() && call.number() < 0 && !call.name().equals("-1")
-                || call.arch() == Arch.I386 && call.numeric()) {
+        // An unnamed i386 number is foreign to a learned policy too: it has no name to be listed by.
+        if (Policy.foreign(call) || call.arch() == Arch.I386 && call.numeric()) {
             // The enforcer's filter kills these whatever a policy says (its bad-arch action): the learner does the
             // same, so that a program does not go on past one while learning only to die there when enforced.
             notice.accept(Printable.escape(call.toString()) + " is the x32 ABI or a number no policy can name: "

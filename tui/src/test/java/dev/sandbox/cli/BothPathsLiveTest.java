@@ -276,12 +276,7 @@ class BothPathsLiveTest {
         String allowAll = policy("signals", "{\"mode\":\"block\",\"syscalls\":[]}");
         SandboxRun.run("--policy", allowAll, "--exec", "/bin/true");
         Process p = FrontRun.start(noJvm, Map.of(), "--policy", allowAll, "--exec", "/bin/sleep", "30");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (p.children().noneMatch(c -> c.info().command().orElse("").endsWith("sleep"))) {
-            assertTrue(System.nanoTime() < deadline, "sleep never started");
-            Thread.sleep(20);
-        }
-        ProcessHandle sleep = p.children().findFirst().orElseThrow();
+        ProcessHandle sleep = SandboxRun.awaitChild(p, "sleep"); // the program runs
         new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
         SandboxRun r = SandboxRun.finish(p, 20);
         assertEquals(143, r.exit(), r::toString);
@@ -295,12 +290,7 @@ class BothPathsLiveTest {
         String allowAll = policy("pdeath", "{\"mode\":\"block\",\"syscalls\":[]}");
         SandboxRun.run("--policy", allowAll, "--exec", "/bin/true");
         Process p = FrontRun.start(noJvm, Map.of(), "--policy", allowAll, "--exec", "/bin/sleep", "30");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (p.children().noneMatch(c -> c.info().command().orElse("").endsWith("sleep"))) {
-            assertTrue(System.nanoTime() < deadline, "sleep never started");
-            Thread.sleep(20);
-        }
-        ProcessHandle sleep = p.children().findFirst().orElseThrow();
+        ProcessHandle sleep = SandboxRun.awaitChild(p, "sleep"); // the program runs
         p.destroyForcibly().waitFor();
         sleep.onExit().get(10, TimeUnit.SECONDS); // throws when the program outlives sandbox-run
     }

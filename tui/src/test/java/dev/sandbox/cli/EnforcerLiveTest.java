@@ -11,7 +11,6 @@ import dev.sandbox.testing.Probes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -234,13 +233,7 @@ class EnforcerLiveTest {
     void signalForwarding() throws Exception {
         String allowAll = policy("{\"mode\":\"block\",\"syscalls\":[]}");
         Process p = SandboxRun.start("--verbose", "--policy", allowAll, "--exec", "/bin/sleep", "30");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        // wait until the program is running (its pid is a child of the sandbox)
-        while (p.children().noneMatch(c -> c.info().command().orElse("").endsWith("sleep"))) {
-            assertTrue(System.nanoTime() < deadline, "sleep never started");
-            Thread.sleep(20);
-        }
-        ProcessHandle sleep = p.children().findFirst().orElseThrow();
+        ProcessHandle sleep = SandboxRun.awaitChild(p, "sleep"); // the program runs
         new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
         SandboxRun r = SandboxRun.finish(p, 20);
         assertEquals(143, r.exit(), r::toString);

@@ -40,13 +40,20 @@ class LearnerEscapeTest {
 
     private SandboxRun learn(String mode, String onUnknown, List<String> options, String... command)
             throws IOException {
+        return run(learnArgs(mode, onUnknown, LearnerLiveTest.baseWithoutMkdir(tmp), options, command)
+                .toArray(String[]::new));
+    }
+
+    /** The sandbox's arguments for learning {@code command} in {@code mode} ("fast" or "--full") over {@code base}. */
+    private static List<String> learnArgs(String mode, String onUnknown, String base, List<String> options,
+            String... command) {
         List<String> args = new ArrayList<>(List.of("--trace-block-dynamic", "--on-unknown", onUnknown, "--policy",
-                LearnerLiveTest.baseWithoutMkdir(tmp)));
+                base));
         args.addAll(options);
         args.add(mode.equals("fast") ? "--fast" : "--full");
         args.add("--exec");
         args.addAll(List.of(command));
-        return run(args.toArray(String[]::new));
+        return args;
     }
 
     @ParameterizedTest(name = "mode {0}")
@@ -133,10 +140,8 @@ class LearnerEscapeTest {
             // held like any other user's program.
             args.addAll(List.of("setpriv", "--bounding-set=-all", "--inh-caps=-all"));
         }
-        args.addAll(SandboxRun.command("--trace-block-dynamic", "--on-unknown", "allow", "--policy",
-                LearnerLiveTest.baseWithoutMkdir(tmp)));
-        args.add(mode.equals("fast") ? "--fast" : "--full");
-        args.addAll(List.of("--exec", Probes.path("proc_mem")));
+        args.addAll(SandboxRun.command(learnArgs(mode, "allow", LearnerLiveTest.baseWithoutMkdir(tmp), List.of(),
+                Probes.path("proc_mem")).toArray(String[]::new)));
         SandboxRun r = SandboxRun.exec(args);
         assertEquals("parent-mem EACCES\nparent-fd EACCES\n", r.out(), r::toString);
     }
@@ -150,11 +155,8 @@ class LearnerEscapeTest {
         String json = Files.readString(Path.of(LearnerLiveTest.baseWithoutMkdir(tmp)))
                 .replace("\"time\",", "").replace("\"gettimeofday\",", "");
         Files.writeString(Path.of(base), json);
-        List<String> args = new ArrayList<>(List.of("--trace-block-dynamic", "--on-unknown", "allow", "--no-families",
-                "--policy", base, "--save", saved.toString()));
-        args.add(mode.equals("fast") ? "--fast" : "--full");
-        args.addAll(List.of("--exec", Probes.path("vsyscall_time")));
-        SandboxRun learned = run(args.toArray(String[]::new));
+        SandboxRun learned = run(learnArgs(mode, "allow", base, List.of("--no-families", "--save", saved.toString()),
+                Probes.path("vsyscall_time")).toArray(String[]::new));
         Probes.assumeFeature(learned.exit() != 77, "this kernel maps no vsyscall page");
         assertEquals("vsyscall-time ok\nvsyscall-gettimeofday ok\n", learned.out(), learned::toString);
         String syscalls = JsonParser.parseString(Files.readString(saved)).getAsJsonObject()

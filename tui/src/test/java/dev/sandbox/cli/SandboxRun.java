@@ -62,6 +62,18 @@ public record SandboxRun(int exit, String out, String err) {
         return new SandboxRun(p.exitValue(), out.join(), err.join());
     }
 
+    /** Waits (up to 20 s) until {@code p} has a child whose command ends with {@code name}, and returns it. */
+    public static ProcessHandle awaitChild(Process p, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (p.children().noneMatch(c -> c.info().command().orElse("").endsWith(name))) {
+            if (System.nanoTime() >= deadline) {
+                throw new AssertionError(name + " never started");
+            }
+            Thread.sleep(20);
+        }
+        return p.children().findFirst().orElseThrow();
+    }
+
     /** Runs a command line built by the test (e.g. {@link #command} behind a wrapper such as setpriv). */
     public static SandboxRun exec(List<String> cmd) {
         try {
