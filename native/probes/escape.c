@@ -8,8 +8,8 @@
  *   alloc MB           allocate and touch MB megabytes, one at a time "alloc ok" (else it is killed)
  *   fork N             fork N children that wait                      "fork ok" | "fork EAGAIN after K"
  *   status             uid, gid, groups and the /proc/self/status lines a jail sets
- *   nested PATH        in a new user and mount namespace of its own (full capabilities there): remount / read-write,
- *                      unmount /tmp (uncovering what is beneath), then write PATH
+ *   nested PATH [DIR]  in a new user and mount namespace of its own (full capabilities there): remount / read-write,
+ *                      unmount DIR (default /tmp; uncovering what is beneath), then write PATH
  *   join FILE          write our pid to FILE (a cgroup.procs outside our cgroup), then print our cgroups
  *   tiocsti            on a new pseudo-terminal made our controlling terminal, push a byte into its input queue
  *                      (what a program does to type commands into the shell it was started from)
@@ -147,14 +147,14 @@ static int do_status(void)
     return 0;
 }
 
-static int do_nested(const char *path)
+static int do_nested(const char *path, const char *covered)
 {
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
         report("nested", errno);
         return 0;
     }
     report("remount", mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND, NULL) == 0 ? 0 : errno);
-    report("umount", umount2("/tmp", MNT_DETACH) == 0 ? 0 : errno);
+    report("umount", umount2(covered, MNT_DETACH) == 0 ? 0 : errno);
     return do_write(path);
 }
 
@@ -210,8 +210,10 @@ int main(int argc, char **argv)
         return do_mount();
     if (argc == 2 && strcmp(argv[1], "status") == 0)
         return do_status();
+    if (argc == 4 && strcmp(argv[1], "nested") == 0)
+        return do_nested(argv[2], argv[3]);
     if (argc != 3)
-        usage("escape write|read|nested PATH | kill PID | connect PORT | mount | alloc MB | fork N | join FILE "
+        usage("escape write|read|nested PATH [DIR] | kill PID | connect PORT | mount | alloc MB | fork N | join FILE "
               "| status | tiocsti");
     if (strcmp(argv[1], "write") == 0)
         return do_write(argv[2]);
@@ -226,10 +228,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "fork") == 0)
         return do_fork(argv[2]);
     if (strcmp(argv[1], "nested") == 0)
-        return do_nested(argv[2]);
+        return do_nested(argv[2], "/tmp");
     if (strcmp(argv[1], "join") == 0)
         return do_join(argv[2]);
-    usage("escape write|read|nested PATH | kill PID | connect PORT | mount | alloc MB | fork N | join FILE "
+    usage("escape write|read|nested PATH [DIR] | kill PID | connect PORT | mount | alloc MB | fork N | join FILE "
               "| status | tiocsti");
     return PROBE_HARNESS;
 }

@@ -173,7 +173,8 @@ class IsolationLiveTest {
     @DisplayName("nothing is left mounted on the host after a run with a new root")
     void nothingLeftMounted() throws IOException {
         String before = KernelFiles.read(Path.of("/proc/self/mountinfo"));
-        SandboxRun r = sandbox("--unshare-all", "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--dev", "/dev", "--exec",
+        // A tmpfs on /mnt, not /tmp: one on /tmp would hide a checkout (the tests' working directory) under /tmp.
+        SandboxRun r = sandbox("--unshare-all", "--ro-bind", "/", "/", "--tmpfs", "/mnt", "--dev", "/dev", "--exec",
                 "/bin/true");
         assertEquals(0, r.exit(), r::toString);
         assertEquals(before, KernelFiles.read(Path.of("/proc/self/mountinfo")));
@@ -352,13 +353,13 @@ class IsolationLiveTest {
     @Test
     @DisplayName("a nested user and mount namespace cannot remount the read-only root, uncover a mount or write")
     void nestedNamespaceCannotUndoMounts() throws IOException {
-        // Not under /tmp, which the --tmpfs covers.
+        // Not under the --tmpfs. That goes on /mnt, not /tmp, which would hide a checkout (the probes) under /tmp.
         Path f = Files.createTempFile(Path.of("target").toAbsolutePath(), "keep", "");
         try {
             Files.writeString(f, "original");
-            SandboxRun r = sandbox("--unshare-all", "--ro-bind", "/", "/", "--tmpfs", "/tmp", "--exec", escape(),
-                    "nested", f.toString());
-            // EINVAL: the kernel locked /tmp on top of the rest when it copied the mounts (MNT_LOCKED).
+            SandboxRun r = sandbox("--unshare-all", "--ro-bind", "/", "/", "--tmpfs", "/mnt", "--exec", escape(),
+                    "nested", f.toString(), "/mnt");
+            // EINVAL: the kernel locked /mnt on top of the rest when it copied the mounts (MNT_LOCKED).
             assertEquals("remount EPERM\numount EINVAL\nwrite EROFS\n", r.out(), r::toString);
             assertEquals("original", Files.readString(f));
         } finally {

@@ -3,6 +3,7 @@ package dev.sandbox.cli;
 import dev.sandbox.testing.Probes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,8 +20,13 @@ public record SandboxRun(int exit, String out, String err) {
     }
 
     public static SandboxRun runWithInput(String stdin, String... args) {
+        return runIn(Probes.root(), stdin, args);
+    }
+
+    /** Runs the sandbox with {@code dir} as its working directory (and the program's). */
+    public static SandboxRun runIn(Path dir, String stdin, String... args) {
         try {
-            Process p = start(args);
+            Process p = startIn(dir, args);
             if (stdin != null) {
                 p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
             }
@@ -36,9 +42,13 @@ public record SandboxRun(int exit, String out, String err) {
      * has: "no terminal" is then a fact, not an accident of how the tests were started.
      */
     public static Process start(String... args) throws IOException {
+        return startIn(Probes.root(), args);
+    }
+
+    private static Process startIn(Path dir, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("setsid"));
         cmd.addAll(command(args));
-        return new ProcessBuilder(cmd).directory(Probes.root().toFile()).start();
+        return new ProcessBuilder(cmd).directory(dir.toFile()).start();
     }
 
     /** The command line that runs the sandbox from the test classpath. */
