@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.googlecode.lanterna.TerminalSize;
 import com.googlecode.lanterna.screen.Screen;
 import com.googlecode.lanterna.screen.TerminalScreen;
+import com.googlecode.lanterna.terminal.Terminal;
 import com.googlecode.lanterna.terminal.virtual.DefaultVirtualTerminal;
+import com.googlecode.lanterna.terminal.virtual.VirtualTerminalListener;
 import dev.sandbox.learn.Decision;
 import dev.sandbox.learn.Source;
 import dev.sandbox.learn.Verdict;
@@ -37,11 +39,29 @@ class LearnScreenTest {
         final LinkedBlockingQueue<KeyDecoder.Key> keys = new LinkedBlockingQueue<>();
         final AtomicInteger opened = new AtomicInteger();
         volatile boolean closed;
+        /** The screen as of its last flush: a whole frame, never one the UI thread is still drawing. */
+        volatile String frame;
 
         Virtual(int cols, int rows) throws Exception {
             terminal = new DefaultVirtualTerminal(new TerminalSize(cols, rows));
+            terminal.addVirtualTerminalListener(new VirtualTerminalListener() {
+                @Override
+                public void onFlush() {
+                    frame = text();
+                }
+
+                @Override
+                public void onBell() {}
+
+                @Override
+                public void onClose() {}
+
+                @Override
+                public void onResized(Terminal t, TerminalSize newSize) {}
+            });
             screen = new TerminalScreen(terminal);
             screen.startScreen();
+            frame = text();
         }
 
         LearnScreen.Opener opener() {
@@ -94,13 +114,13 @@ class LearnScreenTest {
 
         String await(Predicate<String> ready) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            String s = text();
+            String s = frame;
             while (!ready.test(s)) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("the screen never showed what was expected:\n" + s);
                 }
                 Thread.sleep(20);
-                s = text();
+                s = frame;
             }
             return s;
         }
