@@ -17,12 +17,14 @@
  * so a new build, another kernel or a changed policy file never finds an old entry. The libseccomp that compiled
  * the filter is checked separately (SECTION_LIBSECCOMP: the file must still be the same one).
  *
- * A policy's entry has SECTION_PLAN, SECTION_LIBSECCOMP and SECTION_MESSAGES, and SECTION_SUPERVISOR when its plan
- * sends kill verdicts to a supervisor (STEP_SECCOMP_NOTIFY): the runner then gives the executor the write end of a
- * pipe at that fd and reads the supervisor's records (plan.h, struct notify_record) while it waits, as the JVM path
- * does. The program's stdio is the runner's own on both paths: nothing in an entry says otherwise. The syscall names of the violation
- * report do not depend on the policy and take long to list, so they have an entry of their own, shared by every
- * policy of a build, with SECTION_LIBSECCOMP and SECTION_NAMES, keyed by  COMPILED_NAMES_KEY_TEXT "build " BUILD_ID "\n".
+ * A policy's entry has SECTION_PLAN and SECTION_LIBSECCOMP, and SECTION_SUPERVISOR when its plan sends kill
+ * verdicts to a supervisor (STEP_SECCOMP_NOTIFY): the runner then gives the executor the write end of a pipe at that
+ * fd and reads the supervisor's records (plan.h, struct notify_record) while it waits, as the JVM path does. The
+ * program's stdio is the runner's own on both paths: nothing in an entry says otherwise. What does not depend on the
+ * policy and takes long to make, the syscall names of the violation report and the sentences of a static run, has
+ * an entry of its own (the build entry), shared by every policy of a build, with SECTION_LIBSECCOMP, SECTION_NAMES
+ * and SECTION_MESSAGES, keyed by COMPILED_NAMES_KEY_TEXT "build " BUILD_ID "\n". The build makes one
+ * (BUILD_ENTRY under the checkout); the cache holds one made here when that one's libseccomp is not this one.
  *
  * Nothing in an entry is policy logic: a plan to execute, sentences to print, syscall names to look up.
  */
@@ -30,7 +32,9 @@
 #define SANDBOX_COMPILED_H
 
 #define COMPILED_MAGIC   0x43584253u /* "SBXC" */
-#define COMPILED_VERSION 2
+#define COMPILED_VERSION 3
+/* The build entry the build makes, relative to the checkout (the sandbox script's directory). */
+#define BUILD_ENTRY "tui/target/sandbox-build.entry"
 #define COMPILED_MAX     (1u << 22)
 #define COMPILED_KEY_TEXT "sandbox compiled policy\n"
 #define COMPILED_NAMES_KEY_TEXT "sandbox syscall names\n"

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -34,6 +35,7 @@
 #include "compiled.h"
 #include "plan.h"
 #include "plan_run.h"
+#include "recipe.h"
 #include "sha256.h"
 
 #define FRONT_ARG "--sandbox-front"
@@ -271,19 +273,43 @@ static int open_cache(void)
  * and the libseccomp that made it must still be the same file. Anything else: -1, and the JVM path compiles the
  * policy again and replaces the entry.
  */
+static int check_entry(const struct bytes *file, const unsigned char *key, struct entry *e);
+
 static int load_entry(int dfd, const unsigned char key[32], struct bytes *file, struct entry *e)
 {
     struct stat st;
     char name[65];
     hex(key, 32, name);
     int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (read_file(fd, COMPILED_MAX, file, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022) != 0
-        || file->len < HEADER_SIZE + 8)
+    if (read_file(fd, COMPILED_MAX, file, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 022) != 0)
         return -1;
+    return check_entry(file, key, e);
+}
 
+/* The build entry the build made (compiled.h, BUILD_ENTRY): ours or root's, writable by nobody else, and made for
+ * this build with the libseccomp here. */
+static int load_build_entry(const char *home, const unsigned char key[32], struct bytes *file, struct entry *e)
+{
+    struct text path;
+    struct stat st;
+    if (join(&path, home, BUILD_ENTRY, "") != 0)
+        return -1;
+    int fd = open(path.s, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (read_file(fd, COMPILED_MAX, file, &st) != 0 || (st.st_uid != geteuid() && st.st_uid != 0)
+        || (st.st_mode & 022) != 0 || check_entry(file, key, e) != 0 || e->names.p == NULL || e->messages.p == NULL)
+        return -1;
+    return 0;
+}
+
+/* The checks of load_entry on bytes in memory; key NULL: an entry the JVM just made for the bytes it parsed. */
+static int check_entry(const struct bytes *file, const unsigned char *key, struct entry *e)
+{
+    struct stat st;
+    if (file->len < HEADER_SIZE + 8 || file->len > COMPILED_MAX)
+        return -1;
     const unsigned char *p = file->p;
     uint32_t body_len = u32_at(p + 40);
-    if (u32_at(p) != COMPILED_MAGIC || u16_at(p + 4) != COMPILED_VERSION || memcmp(p + 8, key, 32) != 0
+    if (u32_at(p) != COMPILED_MAGIC || u16_at(p + 4) != COMPILED_VERSION || (key != NULL && memcmp(p + 8, key, 32) != 0)
         || body_len != file->len - HEADER_SIZE - 8)
         return -1;
     uint64_t sum = FNV_OFFSET;
@@ -847,6 +873,192 @@ static int report(const struct entry *e, pid_t pid, int status, const struct vio
     return killed;
 }
 
+static int write_all(int fd, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *data, size_t len)
+{
+    unsigned char *p = data;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_u32(int fd, uint32_t *v)
+{
+    unsigned char b[4];
+    if (read_all(fd, b, 4) != 0)
+        return -1;
+    *v = u32_at(b);
+    return 0;
+}
+
+static int put_u32(struct recipe_buf *b, uint32_t v)
+{
+    unsigned char le[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+    return recipe_append(b, le, 4);
+}
+
+/* One length-prefixed part of a reply, at most max bytes. */
+static int read_part(int fd, size_t max, struct bytes *out)
+{
+    uint32_t len;
+    if (read_u32(fd, &len) != 0 || len > max)
+        return -1;
+    out->len = len;
+    out->p = malloc(len + 1);
+    return out->p != NULL && read_all(fd, out->p, len) == 0 ? 0 : -1;
+}
+
+/* The JVM that compiled this run's policy; reaped when we end, so that its cache entry is written by then. */
+static pid_t compiler = -1;
+
+static void reap_compiler(void)
+{
+    if (compiler > 0)
+        while (waitpid(compiler, NULL, 0) < 0 && errno == EINTR)
+            ;
+    compiler = -1;
+}
+
+/*
+ * No entry for this policy yet: the JVM compiles it (recipe.h) without loading any native binding, we carry out its
+ * libseccomp calls, and it sends the entry (and the names entry unless ours is current) and caches it meanwhile.
+ * Returns with e (and names, when sent) filled from the entry it made. When the JVM refused the policy it has said why
+ * on stderr: we exit with its code. Anything unexpected goes to the JVM path, which runs the policy itself.
+ */
+static void compile_in_jvm(const char *home, const char *policy_arg, const struct bytes *policy, const unsigned char key[32],
+                           int names_current, struct bytes *file, struct entry *e, struct bytes *names_file,
+                           struct entry *names)
+{
+    char lib_path[PATH_MAX], why[256];
+    struct recipe_lib *lib = recipe_open(lib_path, sizeof lib_path, why, sizeof why);
+    struct recipe_buf request = { 0 };
+    if (lib == NULL)
+        jvm(); /* it says in its own words that libseccomp cannot be loaded */
+    size_t path_len = strlen(lib_path);
+    if (put_u32(&request, REQUEST_MAGIC) != 0 || put_u32(&request, names_current ? REQUEST_NAMES_CURRENT : 0) != 0
+        || put_u32(&request, (uint32_t)path_len) != 0 || recipe_append(&request, lib_path, path_len) != 0
+        || put_u32(&request, 0) != 0)
+        jvm();
+    size_t table_at = request.len;
+    if (recipe_names(lib, &request) != 0)
+        jvm();
+    uint32_t table_len = (uint32_t)(request.len - table_at);
+    for (int i = 0; i < 4; i++)
+        request.p[table_at - 4 + (size_t)i] = (unsigned char)(table_len >> (8 * i));
+    /* The policy as we read and keyed it: an entry the JVM makes of the same bytes takes our key. */
+    if (put_u32(&request, (uint32_t)policy->len) != 0 || recipe_append(&request, policy->p, policy->len) != 0
+        || put_u32(&request, 32) != 0 || recipe_append(&request, key, 32) != 0)
+        jvm();
+
+    int to[2], from[2];
+    if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0)
+        jvm();
+    /* A JVM that dies early must not kill us with SIGPIPE: we report how it ended instead. */
+    struct sigaction ign, saved_pipe;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &saved_pipe);
+    pid_t self = getpid();
+    pid_t pid = fork();
+    if (pid < 0)
+        jvm();
+    if (pid == 0) {
+        /* It dies with us: no JVM outlives the sandbox. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != self)
+            _exit(LAUNCHER_FAILED);
+        sigaction(SIGPIPE, &saved_pipe, NULL);
+        /* The pipes may sit on fds 0 and 1 themselves (ours closed): each goes above them first, then to its place. */
+        int in = fcntl(to[0], F_DUPFD_CLOEXEC, 16), out = fcntl(from[1], F_DUPFD_CLOEXEC, 16);
+        if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
+            _exit(LAUNCHER_FAILED);
+        char *argv[] = { "/bin/sh", (char *)script, COMPILE_ARG, (char *)home, (char *)policy_arg, NULL };
+        execv("/bin/sh", argv);
+        _exit(LAUNCHER_FAILED);
+    }
+    compiler = pid;
+    atexit(reap_compiler);
+    close(to[0]);
+    close(from[1]);
+    int ok = write_all(to[1], request.p, request.len) == 0;
+    free(request.p);
+    int entry = 0;
+    while (ok && !entry) {
+        uint32_t magic, kind;
+        if (read_u32(from[0], &magic) != 0 || magic != REPLY_MAGIC || read_u32(from[0], &kind) != 0)
+            break;
+        if (kind == REPLY_RECIPE) {
+            struct bytes recipe;
+            struct recipe_buf bpf = { 0 }, reply = { 0 };
+            uint32_t op;
+            int err;
+            if (read_part(from[0], COMPILED_MAX, &recipe) != 0)
+                break;
+            int rc = recipe_export(lib, recipe.p, recipe.len, &bpf, &op, &err);
+            free(recipe.p);
+            const char *text = rc == 0 ? NULL : strerror(err);
+            size_t len = rc == 0 ? bpf.len : strlen(text);
+            ok = put_u32(&reply, rc == 0 ? 0 : (uint32_t)err) == 0 && put_u32(&reply, rc == 0 ? 0 : op) == 0
+                && put_u32(&reply, (uint32_t)len) == 0 && recipe_append(&reply, rc == 0 ? (void *)bpf.p : text, len) == 0
+                && write_all(to[1], reply.p, reply.len) == 0;
+            free(bpf.p);
+            free(reply.p);
+        } else if (kind == REPLY_ENTRY) {
+            struct bytes n = { NULL, 0 };
+            if (read_part(from[0], COMPILED_MAX, file) != 0 || read_part(from[0], COMPILED_MAX, &n) != 0
+                || check_entry(file, NULL, e) != 0 || e->plan.p == NULL)
+                break;
+            if (n.len > 0) {
+                *names_file = n;
+                if (check_entry(names_file, NULL, names) != 0 || names->names.p == NULL || names->messages.p == NULL)
+                    break;
+            }
+            entry = 1;
+        } else {
+            break; /* REPLY_JVM, or a reply we do not know */
+        }
+    }
+    close(to[1]);
+    close(from[0]);
+    sigaction(SIGPIPE, &saved_pipe, NULL);
+    if (entry)
+        return; /* it writes the cache while the program runs; reaped when we end */
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            jvm();
+    compiler = -1;
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        exit(WEXITSTATUS(status)); /* a policy it refused, in its words on stderr */
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP)
+            fprintf(stderr, "sandbox: the JVM compiling %s was killed by signal %d\n", policy_arg, sig);
+        exit(128 + sig);
+    }
+    jvm();
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3 || strcmp(argv[1], FRONT_ARG) != 0) {
@@ -889,11 +1101,15 @@ int main(int argc, char **argv)
     struct entry e, names;
     struct bytes names_file;
     int dfd = open_cache();
-    if (dfd < 0 || load_entry(dfd, key, &file, &e) != 0 || e.plan.p == NULL || e.messages.p == NULL
-        || load_entry(dfd, nkey, &names_file, &names) != 0 || names.names.p == NULL)
-        jvm();
-    close(dfd);
+    int have = dfd >= 0 && load_entry(dfd, key, &file, &e) == 0 && e.plan.p != NULL;
+    int have_names = (dfd >= 0 && load_entry(dfd, nkey, &names_file, &names) == 0 && names.names.p != NULL
+                      && names.messages.p != NULL) || load_build_entry(home, nkey, &names_file, &names) == 0;
+    if (dfd >= 0)
+        close(dfd);
+    if (!have || !have_names)
+        compile_in_jvm(home, policy_arg, &policy, key, have_names, &file, &e, &names_file, &names);
     e.names = names.names;
+    e.messages = names.messages; /* the sentences are the build's, not the policy's */
     /* How messages name the policy: as given when it is a path, else the file the search found. */
     const char *display = strchr(policy_arg, '/') != NULL || (strlen(policy_arg) >= 5
         && strcmp(policy_arg + strlen(policy_arg) - 5, ".json") == 0) ? show(policy_arg, strlen(policy_arg))

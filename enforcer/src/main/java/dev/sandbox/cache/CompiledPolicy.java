@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class CompiledPolicy {
     // compiled.h
     static final int MAGIC = 0x43584253;
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     static final int HEADER_SIZE = 44;
     static final int MAX = 1 << 22;
     static final String KEY_TEXT = "sandbox compiled policy\n";
@@ -78,23 +78,25 @@ public final class CompiledPolicy {
     public static CompiledPolicy of(byte[] policyBytes, StaticRun.Compiled compiled) {
         LaunchPlan plan = StaticRun.plan(compiled, -1, LaunchPlan.PARENT_RUNNER, null);
         byte[] planBytes = plan.serializeWithoutExec();
-        byte[] messages = messages(plan);
         int instructions = compiled.bpf().instructions();
         if (compiled.supervised()) {
             byte[] fd = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(Launcher.REPORT_FD).array();
             return entry(preparedKey(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP,
-                    libseccomp(), SECTION_MESSAGES, messages, SECTION_SUPERVISOR, fd);
+                    libseccomp(), SECTION_SUPERVISOR, fd);
         }
-        return entry(preparedKey(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP, libseccomp(),
-                SECTION_MESSAGES, messages);
+        return entry(preparedKey(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP, libseccomp());
     }
 
     /**
-     * The syscall names of the violation report: one entry per build and libseccomp, shared by every policy (they
-     * take thousands of libseccomp calls to list, too many for each new policy's first run).
+     * What every policy's static run shares, one entry per build and libseccomp: the syscall names of the violation
+     * report (thousands of libseccomp calls to list) and the sentences (a function of this code alone; rendering
+     * them is most of what making an entry costs), too much for each new policy's first run. The build makes one
+     * (tui/target/sandbox-build.entry) that sandbox-run uses until the libseccomp changes.
      */
     public static CompiledPolicy names() {
-        return entry(namesKey(), 0, SECTION_LIBSECCOMP, libseccomp(), SECTION_NAMES, nameTable());
+        byte[] table = nameTable(); // first: listing the names is what loads libseccomp, whose file is recorded
+        return entry(namesKey(), 0, SECTION_LIBSECCOMP, libseccomp(), SECTION_NAMES, table, SECTION_MESSAGES,
+                messages());
     }
 
     /** SHA-256 of compiled.h's key text for the names entry: this build. */
@@ -155,20 +157,25 @@ public final class CompiledPolicy {
     }
 
     /**
-     * Does ahead what the entry of a policy with these bytes needs and no native code does: the key, and the
-     * sentences of every step a static run's plan can have. A first run calls it while libseccomp is still being
-     * loaded on another thread, so that writing the entry afterwards costs less; the result is the same either way.
+     * Computes ahead the key of an entry of these bytes: a first run on the JVM path calls it while libseccomp is
+     * still being loaded on another thread, so that making the entry afterwards costs less; the result is the same
+     * either way.
      */
     public static void prepare(byte[] policyBytes) {
         try {
             prepared = new Prepared(policyBytes.clone(), key(policyBytes));
-            for (StepKind step : new StepKind[] {StepKind.STEP_READ_PLAN, StepKind.STEP_CLOSE_FROM,
-                StepKind.STEP_PARENT_DEATH, StepKind.STEP_NO_NEW_PRIVS, StepKind.STEP_SECCOMP_FILTER,
-                StepKind.STEP_SECCOMP_NOTIFY, StepKind.STEP_EXEC}) {
-                stepMessages(step);
-            }
         } catch (RuntimeException e) {
             // met again where the entry is made, and handled there as always
+        }
+    }
+
+    /**
+     * The key sandbox-run computed (compiled.h's key text, as {@link #key}) for the policy bytes it read: an entry of
+     * the same bytes takes it instead of hashing them again (interpreted SHA-256 is a first run's milliseconds).
+     */
+    public static void keyed(byte[] policyBytes, byte[] key) {
+        if (key.length == 32) {
+            prepared = new Prepared(policyBytes.clone(), key.clone());
         }
     }
 
@@ -268,6 +275,14 @@ public final class CompiledPolicy {
      */
     private static volatile byte[] libseccomp;
 
+    /**
+     * Entries are compiled by the libseccomp at {@code path}, not by one this process maps: sandbox-run's, when it
+     * compiles a first run's recipe (the JVM then never loads libseccomp).
+     */
+    public static void compiledWith(String path) {
+        libseccomp = identity(path);
+    }
+
     private static byte[] readLibseccomp() {
         String path = null;
         try {
@@ -278,9 +293,17 @@ public final class CompiledPolicy {
                     break;
                 }
             }
-            if (path == null) {
-                throw new IllegalStateException("libseccomp is not loaded");
-            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (path == null) {
+            throw new IllegalStateException("libseccomp is not loaded");
+        }
+        return identity(path);
+    }
+
+    private static byte[] identity(String path) {
+        try {
             Path p = Path.of(path);
             Map<String, Object> a = Files.readAttributes(p, "unix:dev,ino,size,lastModifiedTime");
             byte[] name = path.getBytes(StandardCharsets.UTF_8);
@@ -299,14 +322,20 @@ public final class CompiledPolicy {
 
     /**
      * The sentences of a static run, from the code that says them, with placeholders where values go: for every step
-     * the plan has, for reading the plan, and for the exec step sandbox-run appends.
+     * the plan of a static run has, supervised or not (made here as {@link #of} makes them), for reading the plan,
+     * and for the exec step sandbox-run appends.
      */
-    private static byte[] messages(LaunchPlan plan) {
+    private static byte[] messages() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         String program = arg('p');
         java.util.Set<StepKind> steps = java.util.EnumSet.of(StepKind.STEP_READ_PLAN, StepKind.STEP_EXEC);
-        for (int i = 0; plan.kindAt(i) != null; i++) {
-            steps.add(plan.kindAt(i));
+        for (boolean supervised : new boolean[] {false, true}) {
+            StaticRun.Compiled sample = new StaticRun.Compiled(new BpfProgram(new byte[BpfProgram.INSTRUCTION_SIZE]),
+                    supervised);
+            LaunchPlan plan = StaticRun.plan(sample, -1, LaunchPlan.PARENT_RUNNER, null);
+            for (int i = 0; plan.kindAt(i) != null; i++) {
+                steps.add(plan.kindAt(i));
+            }
         }
         for (StepKind step : steps) {
             out.writeBytes(stepMessages(step));

@@ -1,6 +1,5 @@
 package dev.sandbox.cache;
 
-import dev.sandbox.jna.LibC;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -68,6 +67,19 @@ public final class PolicyCache {
         return file;
     }
 
+    /**
+     * Stores {@code entry}, and {@code names} unless it is null: sandbox-run's first run, which has just read this
+     * cache's names entry and found it current (null), or sent the names entry it needs.
+     */
+    public Path store(CompiledPolicy entry, CompiledPolicy names) throws IOException {
+        ensureDirectory();
+        Path file = write(entry.name(), entry.bytes());
+        if (names != null) {
+            write(names.name(), names.bytes());
+        }
+        return file;
+    }
+
     /** The file {@code name} with {@code bytes} in it, written unless it already holds them. */
     private Path write(String name, byte[] bytes) throws IOException {
         Path file = dir.resolve(name);
@@ -76,7 +88,7 @@ public final class PolicyCache {
         }
         // Not Files.createTempFile: its SecureRandom initialises the JCA providers (tens of ms of a start-up). The
         // name only has to be unique among writers of this directory, which are all this user's processes.
-        Path tmp = dir.resolve(".tmp-" + LibC.getpid() + "-" + TEMP_COUNTER.incrementAndGet()
+        Path tmp = dir.resolve(".tmp-" + pid() + "-" + TEMP_COUNTER.incrementAndGet()
                 + "-" + name);
         Files.deleteIfExists(tmp); // left by a process of the same pid that died before its rename
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(OWNER_RW));
@@ -103,10 +115,46 @@ public final class PolicyCache {
         try {
             Map<String, Object> a = Files.readAttributes(file, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
             int mode = (Integer) a.get("mode");
-            return (Integer) a.get("uid") == LibC.geteuid() && (mode & 0022) == 0 && (mode & 0170000) == 0100000;
+            return (Integer) a.get("uid") == euid() && (mode & 0022) == 0 && (mode & 0170000) == 0100000;
         } catch (NoSuchFileException e) {
             return false;
         }
+    }
+
+    /**
+     * The effective uid, from the kernel's status file rather than geteuid(2): a first run's compile JVM loads no
+     * native bindings (JNA), and this is all the cache needs from them.
+     */
+    static int euid() throws IOException {
+        int id = euid;
+        if (id < 0) {
+            id = statusField("Uid:", 1);
+            euid = id;
+        }
+        return id;
+    }
+
+    private static volatile int euid = -1;
+
+    /** This process's id, from the same file (ProcessHandle's first use starts threads and lambdas). */
+    static long pid() throws IOException {
+        return statusField("Pid:", 0);
+    }
+
+    /** Field {@code index} of the /proc/self/status line that starts with {@code key}: its numbers, by whitespace. */
+    private static int statusField(String key, int index) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith(key)) {
+                java.util.StringTokenizer t = new java.util.StringTokenizer(line.substring(key.length()));
+                for (int i = 0; i < index && t.hasMoreTokens(); i++) {
+                    t.nextToken();
+                }
+                if (t.hasMoreTokens()) {
+                    return Integer.parseInt(t.nextToken());
+                }
+            }
+        }
+        throw new IOException("/proc/self/status has no " + key + " line");
     }
 
     private void ensureDirectory() throws IOException {
@@ -126,7 +174,7 @@ public final class PolicyCache {
         if ((mode & 0170000) != 0040000) {
             throw new IOException(dir + " is not a directory");
         }
-        if ((Integer) a.get("uid") != LibC.geteuid()) {
+        if ((Integer) a.get("uid") != euid()) {
             throw new IOException(dir + " belongs to another user");
         }
         if ((mode & 0077) != 0) {

@@ -4,6 +4,7 @@ import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import dev.sandbox.seccomp.FilterRecipe;
 
 /**
  * libseccomp 2.x ({@code libseccomp.so.2}), direct-mapped.
@@ -44,9 +45,6 @@ public final class LibSeccomp {
     public static final int SCMP_CMP_EQ = 4;
     public static final int SCMP_CMP_MASKED_EQ = 7; // (arg & datum_a) == datum_b
     public static final int SIZEOF_SCMP_ARG_CMP = 24;
-
-    /** One struct scmp_arg_cmp: argument {@code arg} compared by {@code op} with {@code a} and {@code b}. */
-    public record ArgCmp(int arg, int op, long a, long b) {}
     // <seccomp.h> __NR_SCMP_ERROR: the name is not known for any arch
     public static final int __NR_SCMP_ERROR = -1;
 
@@ -78,17 +76,73 @@ public final class LibSeccomp {
     /** Returns a malloc'd string the caller frees, or null; kept as a Pointer for that reason. */
     public static native Pointer seccomp_syscall_resolve_num_arch(int archToken, int num);
 
-    /**
-     * One libseccomp filter context, for callers outside this package (the compiler holds no JNA types). Rules take
-     * syscall numbers: of the context's own arch when it is the native one, native (x86_64) numbers otherwise, which
-     * libseccomp translates by name.
-     */
-    public static final class Filter implements AutoCloseable {
+    /** Carries out {@code recipe} (native/src/recipe.c does the same, call for call) and exports its filter. */
+    public static byte[] bpf(FilterRecipe recipe) {
+        Filter[] ctxs = replay(recipe);
+        try {
+            return ctxs[recipe.result()].export(false);
+        } finally {
+            release(ctxs);
+        }
+    }
+
+    /** libseccomp's pseudo filter code for the filter of {@code recipe}. */
+    public static String pfc(FilterRecipe recipe) {
+        Filter[] ctxs = replay(recipe);
+        try {
+            return new String(ctxs[recipe.result()].export(true), java.nio.charset.StandardCharsets.UTF_8);
+        } finally {
+            release(ctxs);
+        }
+    }
+
+    private static Filter[] replay(FilterRecipe recipe) {
+        ensureAvailable();
+        Filter[] ctxs = new Filter[recipe.contexts()];
+        java.util.List<FilterRecipe.Op> ops = recipe.ops();
+        try {
+            for (int i = 0; i < ops.size(); i++) {
+                String call = recipe.call(i);
+                FilterRecipe.Op op = ops.get(i);
+                if (op instanceof FilterRecipe.Init o) {
+                    ctxs[o.ctx()] = new Filter(o.defaultAction(), o.arch());
+                } else if (op instanceof FilterRecipe.Attr o) {
+                    check(call, seccomp_attr_set(ctxs[o.ctx()].ctx, o.attr(), o.value()));
+                } else if (op instanceof FilterRecipe.AddArch o) {
+                    check(call, seccomp_arch_add(ctxs[o.ctx()].ctx, o.arch()));
+                } else if (op instanceof FilterRecipe.Rule o) {
+                    ctxs[o.ctx()].rule(call, o.action(), o.nr(), o.cmps());
+                } else if (op instanceof FilterRecipe.RuleNamed o) {
+                    int nr = seccomp_syscall_resolve_name(o.name());
+                    if (nr != __NR_SCMP_ERROR) {
+                        ctxs[o.ctx()].rule(call, o.action(), nr, o.cmps());
+                    }
+                } else if (op instanceof FilterRecipe.Merge o) {
+                    check(call, seccomp_merge(ctxs[o.ctx()].ctx, ctxs[o.from()].ctx));
+                    ctxs[o.from()].ctx = null; // seccomp_merge released it
+                }
+            }
+            return ctxs;
+        } catch (RuntimeException e) {
+            release(ctxs);
+            throw e;
+        }
+    }
+
+    private static void release(Filter[] ctxs) {
+        for (Filter f : ctxs) {
+            if (f != null) {
+                f.close();
+            }
+        }
+    }
+
+    /** One libseccomp filter context of one arch. */
+    private static final class Filter implements AutoCloseable {
         private Pointer ctx;
 
         /** @param archToken the one arch of this context; the native arch when it is {@link #SCMP_ARCH_X86_64} */
-        public Filter(int defaultAction, int archToken) {
-            ensureAvailable();
+        Filter(int defaultAction, int archToken) {
             ctx = seccomp_init(defaultAction);
             if (ctx == null) {
                 throw new NativeCallException("seccomp_init", Errno.EINVAL);
@@ -104,48 +158,20 @@ public final class LibSeccomp {
             }
         }
 
-        public Filter attr(String what, int attr, int value) {
-            check("seccomp_attr_set(" + what + ")", seccomp_attr_set(ctx, attr, value));
-            return this;
-        }
-
-        /** Adds {@code arch} to the arches this context filters (rules by name then apply to each). */
-        public Filter addArch(String what, int archToken) {
-            check("seccomp_arch_add(" + what + ")", seccomp_arch_add(ctx, archToken));
-            return this;
-        }
-
-        /** Adds "syscall {@code nr} gets {@code action}", when every comparison holds (none: always). */
-        public void rule(int action, int nr, String what, ArgCmp... cmps) {
+        void rule(String call, int action, int nr, java.util.List<FilterRecipe.ArgCmp> cmps) {
             Memory args = null;
-            if (cmps.length > 0) {
-                args = new Memory((long) SIZEOF_SCMP_ARG_CMP * cmps.length);
+            if (!cmps.isEmpty()) {
+                args = new Memory((long) SIZEOF_SCMP_ARG_CMP * cmps.size());
                 args.clear();
-                for (int i = 0; i < cmps.length; i++) {
+                for (int i = 0; i < cmps.size(); i++) {
                     long o = (long) SIZEOF_SCMP_ARG_CMP * i;
-                    args.setInt(o, cmps[i].arg());
-                    args.setInt(o + 4, cmps[i].op());
-                    args.setLong(o + 8, cmps[i].a());
-                    args.setLong(o + 16, cmps[i].b());
+                    args.setInt(o, cmps.get(i).arg());
+                    args.setInt(o + 4, cmps.get(i).op());
+                    args.setLong(o + 8, cmps.get(i).a());
+                    args.setLong(o + 16, cmps.get(i).b());
                 }
             }
-            check("seccomp_rule_add(" + what + ")", seccomp_rule_add_array(ctx, action, nr, cmps.length, args));
-        }
-
-        /** Moves every rule of {@code other} (a context of another arch, same attributes) into this one. */
-        public void merge(Filter other) {
-            check("seccomp_merge", seccomp_merge(ctx, other.ctx));
-            other.ctx = null; // seccomp_merge released it
-        }
-
-        /** The filter as {@code struct sock_filter[]}. */
-        public byte[] bpf() {
-            return export(false);
-        }
-
-        /** libseccomp's pseudo filter code for the same filter. */
-        public String pfc() {
-            return new String(export(true), java.nio.charset.StandardCharsets.UTF_8);
+            check(call, seccomp_rule_add_array(ctx, action, nr, cmps.size(), args));
         }
 
         private byte[] export(boolean pfc) {

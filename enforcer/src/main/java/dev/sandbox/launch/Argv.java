@@ -126,7 +126,10 @@ public final class Argv {
     }
 
     private static void appendEscaped(StringBuilder b, CharSequence s) {
-        s.codePoints().forEach(c -> {
+        // a loop, not codePoints().forEach: a first run's compile JVM makes no lambda (PolicyArg says why)
+        for (int i = 0; i < s.length(); ) {
+            int c = Character.codePointAt(s, i);
+            i += Character.charCount(c);
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                 switch (c) {
                     case '\n' -> b.append("\\n");
@@ -142,7 +145,7 @@ public final class Argv {
             } else {
                 b.appendCodePoint(c);
             }
-        });
+        }
     }
 
     private static java.nio.charset.Charset outputCharset() {

@@ -73,15 +73,23 @@ public final class IsolationSteps {
         this.permitted = caps[0];
         this.effective = caps[1];
         // Root in name only (a bounding set emptied by setpriv or a container) makes namespaces the rootless way.
-        this.privileged = LibC.geteuid() == 0 && (effective & (1L << CAP_SYS_ADMIN)) != 0;
-        this.callerUid = LibC.getuid();
-        this.callerGid = LibC.getgid();
+        // The ids matter only to isolation steps; a plain plan is also made by a first run's JVM, which loads no
+        // native bindings (sandbox-run compiles that policy).
+        boolean plain = settings.isEmpty();
+        this.privileged = !plain && LibC.geteuid() == 0 && (effective & (1L << CAP_SYS_ADMIN)) != 0;
+        this.callerUid = plain ? -1 : LibC.getuid();
+        this.callerGid = plain ? -1 : LibC.getgid();
         ns.addAll(settings.namespaces());
         freshRoot = settings.root() != null || !settings.mounts().isEmpty();
-        if (freshRoot || settings.mounts().stream().anyMatch(m -> m.kind() == Mount.Kind.PROC)) {
+        boolean ownProc = false;
+        for (Mount m : settings.mounts()) {
+            // a loop, not a stream: the plain plan is made by a first run's compile JVM too (PolicyArg says why)
+            ownProc |= m.kind() == Mount.Kind.PROC;
+        }
+        if (freshRoot || ownProc) {
             ns.add(Namespace.MOUNT);
         }
-        if (settings.mounts().stream().anyMatch(m -> m.kind() == Mount.Kind.PROC)) {
+        if (ownProc) {
             ns.add(Namespace.PID); // a proc of our own needs a pid namespace of our own
         }
         if (ns.contains(Namespace.PID)) {

@@ -74,11 +74,22 @@ public final class StaticRun {
 
     /** Only a kill verdict goes to the supervisor: a policy that kills nothing needs none. */
     public static Compiled compile(Policy policy) {
-        boolean kills = policy.action().kind() == dev.sandbox.policy.Action.Kind.KILL
-                || policy.rules().stream().anyMatch(r -> r.action().kind() == dev.sandbox.policy.Action.Kind.KILL);
+        return compile(policy, dev.sandbox.jna.LibSeccomp::bpf);
+    }
+
+    /**
+     * @param libseccomp carries out the filter's recipe: this JVM's libseccomp, or sandbox-run's when it compiles a
+     *                   first run (the JVM then loads no native bindings)
+     */
+    public static Compiled compile(Policy policy,
+            java.util.function.Function<dev.sandbox.seccomp.FilterRecipe, byte[]> libseccomp) {
+        boolean kills = policy.action().kind() == dev.sandbox.policy.Action.Kind.KILL;
+        for (dev.sandbox.policy.Rule r : policy.rules()) {
+            kills |= r.action().kind() == dev.sandbox.policy.Action.Kind.KILL;
+        }
         boolean supervised = kills && Supervisor.available();
-        return new Compiled((supervised ? FilterCompiler.supervised() : new FilterCompiler()).compile(policy),
-                supervised);
+        FilterCompiler compiler = supervised ? FilterCompiler.supervised() : new FilterCompiler();
+        return new Compiled(new BpfProgram(libseccomp.apply(compiler.recipe(policy))), supervised);
     }
 
     /**

@@ -354,18 +354,23 @@ public final class PolicyLoader {
             if (in.peek() != JsonToken.BEGIN_ARRAY) {
                 throw error("\"syscalls\" must be a list of syscall names, not " + describe(in.peek()));
             }
+            String listPath = in.getPath();
             in.beginArray();
             List<SyscallRef> list = new ArrayList<>();
             Set<SyscallRef> seen = new HashSet<>();
-            while (in.hasNext()) {
-                int[] at = where();
+            for (int index = 0; in.hasNext(); index++) {
                 if (in.peek() != JsonToken.STRING) {
-                    throw error(at, "\"syscalls\" must hold only strings, found " + describe(in.peek()));
+                    throw error(where(), "\"syscalls\" must hold only strings, found " + describe(in.peek()));
                 }
                 String text = in.nextString();
                 SyscallRef ref = SyscallRef.parse(text);
-                check(ref, text, at);
+                // Where an entry is, is asked of gson only for an entry to complain about: its toString() builds
+                // the whole path each time, which was most of a long allowlist's parse.
+                if (ref.arch() == Arch.X32 || ref.numeric() || !SyscallNames.known(ref.arch(), ref.name())) {
+                    check(ref, text, elementAt(listPath, index));
+                }
                 if (!seen.add(ref)) {
+                    int[] at = elementAt(listPath, index);
                     warnings.accept("policy " + Printable.escape(name) + ":" + at[0] + ":" + at[1] + ": \"" + Printable.escape(text)
                             + "\" is listed more than once");
                     continue;
@@ -374,6 +379,43 @@ public final class PolicyLoader {
             }
             in.endArray();
             return list;
+        }
+
+        /**
+         * Where entry {@code index} of the list at {@code listPath} (gson's path: "$.rules[2].syscalls") starts, read
+         * again from the beginning.
+         */
+        private int[] elementAt(String listPath, int index) {
+            try {
+                Parse again = new Parse(name, text);
+                JsonReader r = again.in;
+                String path = listPath + "[" + index + "]";
+                for (int i = 1; i < path.length();) {
+                    if (path.charAt(i) == '.') {
+                        int end = i + 1;
+                        while (end < path.length() && path.charAt(end) != '.' && path.charAt(end) != '[') {
+                            end++;
+                        }
+                        String key = path.substring(i + 1, end);
+                        r.beginObject();
+                        while (!r.nextName().equals(key)) {
+                            r.skipValue();
+                        }
+                        i = end;
+                    } else {
+                        int end = path.indexOf(']', i);
+                        int n = Integer.parseInt(path.substring(i + 1, end));
+                        r.beginArray();
+                        for (int k = 0; k < n; k++) {
+                            r.skipValue();
+                        }
+                        i = end + 1;
+                    }
+                }
+                return again.where();
+            } catch (IOException | RuntimeException e) {
+                return new int[] {0, 0}; // this text was read once already; a second reading cannot fail
+            }
         }
 
         private void check(SyscallRef ref, String text, int[] at) {

@@ -7,7 +7,6 @@ import dev.sandbox.policy.Policy;
 import dev.sandbox.policy.SyscallRef;
 import dev.sandbox.syscall.Arch;
 import dev.sandbox.syscall.SyscallNames;
-import java.util.function.Function;
 
 /**
  * Policy to seccomp BPF, through libseccomp. The compiler decides nothing: it asks {@link Policy#explain} for every
@@ -45,9 +44,12 @@ public final class FilterCompiler {
     }
 
     public BpfProgram compile(Policy policy) {
-        try (LibSeccomp.Filter f = build(policy, this::action, LibSeccomp.SCMP_ACT_KILL_PROCESS)) {
-            return new BpfProgram(f.bpf());
-        }
+        return new BpfProgram(LibSeccomp.bpf(recipe(policy)));
+    }
+
+    /** The libseccomp calls of {@link #compile}, for an executor outside this JVM (sandbox-run's first run). */
+    public FilterRecipe recipe(Policy policy) {
+        return build(policy, killAction, 0, LibSeccomp.SCMP_ACT_KILL_PROCESS);
     }
 
     /**
@@ -56,84 +58,74 @@ public final class FilterCompiler {
      * {@code traceAction}.
      */
     public BpfProgram compileTrap(Policy base, int traceAction) {
-        Function<Action, Integer> trap = a -> a.kind() == Action.Kind.ALLOW ? LibSeccomp.SCMP_ACT_ALLOW : traceAction;
-        try (LibSeccomp.Filter f = build(base, trap, traceAction)) {
-            return new BpfProgram(f.bpf());
-        }
+        return new BpfProgram(LibSeccomp.bpf(build(base, LibSeccomp.SCMP_ACT_KILL_PROCESS, traceAction, traceAction)));
     }
 
     /** libseccomp's pseudo-filter-code listing of the same filter, for people and tests. */
     public String pfc(Policy policy) {
-        try (LibSeccomp.Filter f = build(policy, FilterCompiler::seccompAction, LibSeccomp.SCMP_ACT_KILL_PROCESS)) {
-            return f.pfc();
-        }
+        return LibSeccomp.pfc(build(policy, LibSeccomp.SCMP_ACT_KILL_PROCESS, 0, LibSeccomp.SCMP_ACT_KILL_PROCESS));
     }
 
-    private static LibSeccomp.Filter build(Policy policy, Function<Action, Integer> render, int badArch) {
-        // What every number not given a rule gets: the answer for an unlisted syscall past every special range.
-        int unlisted = render.apply(policy.mode() == Mode.ALLOW ? policy.action() : Action.ALLOW);
-        LibSeccomp.Filter ctx = context(unlisted, Arch.X86_64, badArch);
-        try {
-            int last = SyscallNames.highest(Arch.X86_64);
-            if (policy.knownUpTo() != null) {
-                last = Math.max(last, policy.newestEnosys());
-            }
-            for (SyscallRef s : policy.syscalls()) {
-                last = Math.max(last, s.arch() == Arch.X86_64 ? s.number() : -1);
-            }
-            for (SyscallRef s : policy.ruled().keySet()) {
-                last = Math.max(last, s.arch() == Arch.X86_64 ? s.number() : -1);
-            }
-            for (int nr = 0; nr <= last; nr++) {
-                int a = render.apply(policy.actionFor(Arch.X86_64, nr));
-                if (a != unlisted) {
-                    ctx.rule(a, nr, SyscallRef.of(Arch.X86_64, nr).toString());
-                }
-            }
-            if (policy.admitsI386()) {
-                LibSeccomp.Filter ctx32 = context(render.apply(policy.action()), Arch.I386, badArch);
-                try {
-                    int i386Default = render.apply(policy.action());
-                    for (int nr = 0; nr <= SyscallNames.highest(Arch.I386); nr++) {
-                        int a = render.apply(policy.actionFor(Arch.I386, nr));
-                        String name = SyscallNames.nameOrNull(Arch.I386, nr);
-                        if (a != i386Default && name != null) {
-                            // libseccomp translates a native number (or its pseudo number for an i386-only
-                            // syscall) by name into the context's arch
-                            ctx32.rule(a, LibSeccomp.seccomp_syscall_resolve_name(name), "i386:" + name);
-                        }
-                    }
-                    ctx.merge(ctx32);
-                } finally {
-                    ctx32.close();
-                }
-            }
-            return ctx;
-        } catch (RuntimeException e) {
-            ctx.close();
-            throw e;
+    /**
+     * What an action becomes in the filter: its seccomp return value, with {@code kill} for a kill; or, for a trap
+     * filter ({@code trap} not 0), allow for allow and {@code trap} for everything else.
+     */
+    private static int render(Action a, int kill, int trap) {
+        if (trap != 0) {
+            return a.kind() == Action.Kind.ALLOW ? LibSeccomp.SCMP_ACT_ALLOW : trap;
         }
+        int r = seccompAction(a);
+        return r == LibSeccomp.SCMP_ACT_KILL_PROCESS ? kill : r;
+    }
+
+    private static FilterRecipe build(Policy policy, int kill, int trap, int badArch) {
+        FilterRecipe recipe = new FilterRecipe();
+        // What every number not given a rule gets: the answer for an unlisted syscall past every special range.
+        int unlisted = render(policy.mode() == Mode.ALLOW ? policy.action() : Action.ALLOW, kill, trap);
+        FilterRecipe.Context ctx = context(recipe, unlisted, Arch.X86_64, badArch);
+        recipe.result(ctx);
+        int last = SyscallNames.highest(Arch.X86_64);
+        if (policy.knownUpTo() != null) {
+            last = Math.max(last, policy.newestEnosys());
+        }
+        for (SyscallRef s : policy.syscalls()) {
+            last = Math.max(last, s.arch() == Arch.X86_64 ? s.number() : -1);
+        }
+        for (SyscallRef s : policy.ruled().keySet()) {
+            last = Math.max(last, s.arch() == Arch.X86_64 ? s.number() : -1);
+        }
+        for (int nr = 0; nr <= last; nr++) {
+            int a = render(policy.actionFor(Arch.X86_64, nr), kill, trap);
+            if (a != unlisted) {
+                ctx.rule(a, nr, null);
+            }
+        }
+        if (policy.admitsI386()) {
+            int i386Default = render(policy.action(), kill, trap);
+            FilterRecipe.Context ctx32 = context(recipe, i386Default, Arch.I386, badArch);
+            for (int nr = 0; nr <= SyscallNames.highest(Arch.I386); nr++) {
+                int a = render(policy.actionFor(Arch.I386, nr), kill, trap);
+                String name = SyscallNames.nameOrNull(Arch.I386, nr);
+                if (a != i386Default && name != null) {
+                    // libseccomp translates a native number (or its pseudo number for an i386-only syscall) by
+                    // name into the context's arch
+                    ctx32.ruleNamed(a, name, "i386:" + name);
+                }
+            }
+            ctx.merge(ctx32);
+        }
+        return recipe;
     }
 
     /** A context holding only {@code arch}, with the attributes every filter shares. */
-    private static LibSeccomp.Filter context(int defaultAction, Arch arch, int badArch) {
-        LibSeccomp.Filter f = new LibSeccomp.Filter(defaultAction, arch.auditArch());
-        try {
-            f.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH, badArch);
-            // The launcher sets NO_NEW_PRIVS as a plan step of its own; the exported filter does not carry it.
-            f.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
-            // A binary search over syscall numbers instead of a linear chain: fewer instructions per uncached call.
-            f.attr("SCMP_FLTATR_CTL_OPTIMIZE", LibSeccomp.SCMP_FLTATR_CTL_OPTIMIZE, 2);
-            return f;
-        } catch (RuntimeException e) {
-            f.close();
-            throw e;
-        }
-    }
-
-    private int action(Action action) {
-        int a = seccompAction(action);
-        return a == LibSeccomp.SCMP_ACT_KILL_PROCESS ? killAction : a;
+    private static FilterRecipe.Context context(FilterRecipe recipe, int defaultAction, Arch arch, int badArch) {
+        FilterRecipe.Context f = recipe.context(defaultAction, arch.auditArch());
+        f.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH, badArch);
+        // The launcher sets NO_NEW_PRIVS as a plan step of its own; the exported filter does not carry it.
+        f.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
+        // A binary search over syscall numbers instead of a linear chain: fewer instructions per uncached call.
+        f.attr("SCMP_FLTATR_CTL_OPTIMIZE", LibSeccomp.SCMP_FLTATR_CTL_OPTIMIZE, 2);
+        return f;
     }
 
     /** The seccomp return value for an action (SECCOMP_RET_* as libseccomp spells them). */

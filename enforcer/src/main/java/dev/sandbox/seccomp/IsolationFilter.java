@@ -3,6 +3,7 @@ package dev.sandbox.seccomp;
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibSeccomp;
 import dev.sandbox.syscall.Arch;
+import dev.sandbox.syscall.SyscallNames;
 
 /**
  * The isolation's own seccomp rules: a small filter stacked with (never merged into) the policy's, allowing
@@ -41,46 +42,30 @@ public final class IsolationFilter {
         int afno = LibSeccomp.SCMP_ACT_ERRNO_BASE | EAFNOSUPPORT;
         int eperm = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.EPERM;
         // The command is an int: compare the low 32 bits only, whatever the caller left in the upper half.
-        LibSeccomp.ArgCmp tiocsti = new LibSeccomp.ArgCmp(1, LibSeccomp.SCMP_CMP_MASKED_EQ, 0xffffffffL, TIOCSTI);
-        try (LibSeccomp.Filter ctx = context(LibSeccomp.SCMP_ARCH_X86_64)) {
-            ctx.rule(eperm, LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(), "ioctl"), "ioctl",
-                    tiocsti);
-            if (netNone) {
-                ctx.rule(afno, LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(), "socket"),
-                        "socket", new LibSeccomp.ArgCmp(0, SCMP_CMP_NE, AF_UNIX, 0));
-                ctx.rule(eperm, LibSeccomp.seccomp_syscall_resolve_name_arch(Arch.X86_64.auditArch(),
-                        "io_uring_setup"), "io_uring_setup");
-            }
-            LibSeccomp.Filter ctx32 = context(LibSeccomp.SCMP_ARCH_X86);
-            try {
-                int ioctl = LibSeccomp.seccomp_syscall_resolve_name("ioctl");
-                if (ioctl != LibSeccomp.__NR_SCMP_ERROR) {
-                    ctx32.rule(eperm, ioctl, "i386 ioctl", tiocsti);
-                }
-                for (String name : netNone ? new String[] {"socket", "socketcall", "io_uring_setup"} : new String[0]) {
-                    int nr = LibSeccomp.seccomp_syscall_resolve_name(name);
-                    if (nr != LibSeccomp.__NR_SCMP_ERROR) {
-                        ctx32.rule(name.startsWith("io_uring") ? eperm : afno, nr, "i386 " + name);
-                    }
-                }
-                ctx.merge(ctx32);
-            } finally {
-                ctx32.close();
-            }
-            return new BpfProgram(ctx.bpf());
+        FilterRecipe.ArgCmp tiocsti = new FilterRecipe.ArgCmp(1, LibSeccomp.SCMP_CMP_MASKED_EQ, 0xffffffffL, TIOCSTI);
+        FilterRecipe recipe = new FilterRecipe();
+        FilterRecipe.Context ctx = context(recipe, LibSeccomp.SCMP_ARCH_X86_64);
+        recipe.result(ctx);
+        ctx.rule(eperm, SyscallNames.number(Arch.X86_64, "ioctl"), "ioctl", tiocsti);
+        if (netNone) {
+            ctx.rule(afno, SyscallNames.number(Arch.X86_64, "socket"), "socket",
+                    new FilterRecipe.ArgCmp(0, SCMP_CMP_NE, AF_UNIX, 0));
+            ctx.rule(eperm, SyscallNames.number(Arch.X86_64, "io_uring_setup"), "io_uring_setup");
         }
+        FilterRecipe.Context ctx32 = context(recipe, LibSeccomp.SCMP_ARCH_X86);
+        ctx32.ruleNamed(eperm, "ioctl", "i386 ioctl", tiocsti);
+        for (String name : netNone ? new String[] {"socket", "socketcall", "io_uring_setup"} : new String[0]) {
+            ctx32.ruleNamed(name.startsWith("io_uring") ? eperm : afno, name, "i386 " + name);
+        }
+        ctx.merge(ctx32);
+        return new BpfProgram(LibSeccomp.bpf(recipe));
     }
 
-    private static LibSeccomp.Filter context(int arch) {
-        LibSeccomp.Filter f = new LibSeccomp.Filter(LibSeccomp.SCMP_ACT_ALLOW, arch);
-        try {
-            f.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
-            // Other arches (x32) are the policy filter's business; this one lets them through.
-            f.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH, LibSeccomp.SCMP_ACT_ALLOW);
-            return f;
-        } catch (RuntimeException e) {
-            f.close();
-            throw e;
-        }
+    private static FilterRecipe.Context context(FilterRecipe recipe, int arch) {
+        FilterRecipe.Context f = recipe.context(LibSeccomp.SCMP_ACT_ALLOW, arch);
+        f.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
+        // Other arches (x32) are the policy filter's business; this one lets them through.
+        f.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH, LibSeccomp.SCMP_ACT_ALLOW);
+        return f;
     }
 }

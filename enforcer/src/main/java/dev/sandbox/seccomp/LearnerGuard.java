@@ -2,7 +2,7 @@ package dev.sandbox.seccomp;
 
 import dev.sandbox.jna.Errno;
 import dev.sandbox.jna.LibSeccomp;
-import dev.sandbox.jna.LibSeccomp.ArgCmp;
+import dev.sandbox.seccomp.FilterRecipe.ArgCmp;
 import dev.sandbox.syscall.Arch;
 import java.util.Collection;
 
@@ -46,44 +46,41 @@ public final class LearnerGuard {
      * @param trace     the SECCOMP_RET_TRACE action to use
      */
     public static BpfProgram compile(Collection<String> ceiling, boolean fast, int trace) {
-        try (LibSeccomp.Filter ctx = new LibSeccomp.Filter(LibSeccomp.SCMP_ACT_ALLOW, LibSeccomp.SCMP_ARCH_X86_64)) {
-            int eperm = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.EPERM;
-            int enosys = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.ENOSYS;
-            ctx.addArch("i386", Arch.I386.auditArch());
-            // x32 numbers: fast mode leaves them to the base filter (which sends them to the tracer, which refuses
-            // them); full mode refuses them here too.
-            ctx.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH,
-                    fast ? LibSeccomp.SCMP_ACT_ALLOW : eperm);
-            ctx.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
-            int stopOrRefuse = fast ? trace : eperm;
-            rule(ctx, enosys, "clone3");
-            rule(ctx, stopOrRefuse, "clone",
-                    new ArgCmp(0, LibSeccomp.SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
-            rule(ctx, stopOrRefuse, "seccomp", new ArgCmp(0, LibSeccomp.SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0),
-                    new ArgCmp(1, LibSeccomp.SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                            SECCOMP_FILTER_FLAG_NEW_LISTENER));
-            for (String name : ceiling) {
-                if (!name.equals("clone3") && !name.equals("clone") && !name.equals("seccomp")) {
-                    rule(ctx, stopOrRefuse, name);
-                }
+        FilterRecipe recipe = new FilterRecipe();
+        FilterRecipe.Context ctx = recipe.context(LibSeccomp.SCMP_ACT_ALLOW, LibSeccomp.SCMP_ARCH_X86_64);
+        recipe.result(ctx);
+        int eperm = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.EPERM;
+        int enosys = LibSeccomp.SCMP_ACT_ERRNO_BASE | Errno.ENOSYS;
+        ctx.addArch("i386", Arch.I386.auditArch());
+        // x32 numbers: fast mode leaves them to the base filter (which sends them to the tracer, which refuses
+        // them); full mode refuses them here too.
+        ctx.attr("SCMP_FLTATR_ACT_BADARCH", LibSeccomp.SCMP_FLTATR_ACT_BADARCH,
+                fast ? LibSeccomp.SCMP_ACT_ALLOW : eperm);
+        ctx.attr("SCMP_FLTATR_CTL_NNP", LibSeccomp.SCMP_FLTATR_CTL_NNP, 0);
+        int stopOrRefuse = fast ? trace : eperm;
+        rule(ctx, enosys, "clone3");
+        rule(ctx, stopOrRefuse, "clone",
+                new ArgCmp(0, LibSeccomp.SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+        rule(ctx, stopOrRefuse, "seccomp", new ArgCmp(0, LibSeccomp.SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER, 0),
+                new ArgCmp(1, LibSeccomp.SCMP_CMP_MASKED_EQ, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+                        SECCOMP_FILTER_FLAG_NEW_LISTENER));
+        for (String name : ceiling) {
+            if (!name.equals("clone3") && !name.equals("clone") && !name.equals("seccomp")) {
+                rule(ctx, stopOrRefuse, name);
             }
-            if (!fast) {
-                for (String name : VSYSCALLS) {
-                    if (!ceiling.contains(name)) {
-                        rule(ctx, trace, name);
-                    }
-                }
-            }
-            return new BpfProgram(ctx.bpf());
         }
+        if (!fast) {
+            for (String name : VSYSCALLS) {
+                if (!ceiling.contains(name)) {
+                    rule(ctx, trace, name);
+                }
+            }
+        }
+        return new BpfProgram(LibSeccomp.bpf(recipe));
     }
 
     /** A rule on every arch of the context that has the syscall (libseccomp translates the name per arch). */
-    private static void rule(LibSeccomp.Filter ctx, int action, String name, ArgCmp... cmps) {
-        int nr = LibSeccomp.seccomp_syscall_resolve_name(name);
-        if (nr == LibSeccomp.__NR_SCMP_ERROR) {
-            return; // a name no arch of this libseccomp knows
-        }
-        ctx.rule(action, nr, name, cmps);
+    private static void rule(FilterRecipe.Context ctx, int action, String name, ArgCmp... cmps) {
+        ctx.ruleNamed(action, name, name, cmps);
     }
 }

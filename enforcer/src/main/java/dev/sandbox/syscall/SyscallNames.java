@@ -33,6 +33,11 @@ public final class SyscallNames {
 
     /** The number of {@code name} on {@code arch} (without the x32 bit), or -1 if it has none there. */
     public static int number(Arch arch, String name) {
+        if (fromTable) {
+            readTable(arch);
+            Integer nr = NUMBERS[arch.ordinal()].get(name);
+            return nr != null ? nr : -1; // the table holds every name the arch has
+        }
         return NUMBERS[arch.ordinal()].computeIfAbsent(name, n -> lookup(arch, n));
     }
 
@@ -62,6 +67,10 @@ public final class SyscallNames {
         if (nr < 0 || nr > Arch.X32_SYSCALL_BIT - 1) {
             return null;
         }
+        if (fromTable) {
+            readTable(arch);
+            return nr < SCAN_LIMIT && cache[nr] != NONE ? cache[nr] : null;
+        }
         LibSeccomp.ensureAvailable();
         int lookup = arch == Arch.X32 ? nr | Arch.X32_SYSCALL_BIT : nr;
         String name = LibSeccomp.resolveNum(arch.auditArch(), lookup);
@@ -69,6 +78,74 @@ public final class SyscallNames {
             cache[nr] = name != null ? name : NONE;
         }
         return name;
+    }
+
+    /** Set by {@link #useTable}: libseccomp is then not loaded into this JVM. */
+    private static volatile boolean fromTable;
+    /** The table, and per arch where its part starts (-1: none), until that part is read into the caches. */
+    private static byte[] table;
+    private static final int[] TABLE_AT = new int[Arch.values().length];
+
+    /**
+     * Takes every name from {@code table}, which sandbox-run made with the libseccomp it compiles with (recipe.h,
+     * "names"), instead of asking libseccomp here: a first run's JVM then never loads JNA. For each arch, every
+     * number below {@link #SCAN_LIMIT} that has a name: {@code seccomp_syscall_resolve_num_arch(arch token, nr, with
+     * the x32 bit for x32)}, which is what this class asks libseccomp otherwise, so the answers are the same. An
+     * arch's part is read on its first use (a plain policy needs only x86_64's). Called once, before any lookup.
+     */
+    public static synchronized void useTable(byte[] names) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(names).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.util.Arrays.fill(TABLE_AT, -1);
+        while (b.hasRemaining()) {
+            int token = b.getInt();
+            int count = b.getInt();
+            int len = b.getInt();
+            Arch arch = null;
+            for (Arch a : Arch.values()) {
+                arch = a.auditArch() == token ? a : arch;
+            }
+            if (arch == null || count < 0 || count > SCAN_LIMIT || len < 0 || len > b.remaining()) {
+                throw new IllegalArgumentException("a syscall name table with arch " + token + ", count " + count);
+            }
+            TABLE_AT[arch.ordinal()] = b.position() - 8;
+            b.position(b.position() + len);
+        }
+        table = names;
+        fromTable = true;
+    }
+
+    /** Reads {@code arch}'s part of the table into the caches, once. */
+    private static synchronized void readTable(Arch arch) {
+        int at = TABLE_AT[arch.ordinal()];
+        if (at == -2) {
+            return;
+        }
+        String[] names = NAMES[arch.ordinal()];
+        Map<String, Integer> numbers = NUMBERS[arch.ordinal()];
+        if (at >= 0) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(table).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.position(at);
+            int count = b.getInt();
+            b.getInt();
+            for (int i = 0; i < count; i++) {
+                int nr = b.getInt();
+                int len = b.getInt();
+                if (nr < 0 || nr >= SCAN_LIMIT || len < 0 || len > b.remaining()) {
+                    throw new IllegalArgumentException("a syscall name table with number " + nr);
+                }
+                // libseccomp's names are ASCII
+                String name = new String(table, b.position(), len, java.nio.charset.StandardCharsets.ISO_8859_1);
+                b.position(b.position() + len);
+                names[nr] = name;
+                numbers.putIfAbsent(name, nr);
+            }
+        }
+        for (int nr = 0; nr < SCAN_LIMIT; nr++) {
+            if (names[nr] == null) {
+                names[nr] = NONE;
+            }
+        }
+        TABLE_AT[arch.ordinal()] = -2;
     }
 
     /** Marks "no name" in the cache; compared by identity. */
@@ -82,16 +159,19 @@ public final class SyscallNames {
 
     /** Every name libseccomp knows on {@code arch}, in number order. */
     public static synchronized List<String> all(Arch arch) {
-        return ALL.computeIfAbsent(arch, a -> {
+        List<String> known = ALL.get(arch);
+        if (known == null) {
             List<String> names = new ArrayList<>();
             for (int nr = 0; nr < SCAN_LIMIT; nr++) {
-                String n = nameOrNull(a, nr);
+                String n = nameOrNull(arch, nr);
                 if (n != null) {
                     names.add(n);
                 }
             }
-            return Collections.unmodifiableList(names);
-        });
+            known = Collections.unmodifiableList(names);
+            ALL.put(arch, known);
+        }
+        return known;
     }
 
     /** The highest syscall number libseccomp knows on {@code arch}. */

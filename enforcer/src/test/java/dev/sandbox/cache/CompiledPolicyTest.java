@@ -134,6 +134,13 @@ class CompiledPolicyTest {
             for (int i = 0; expected.kindAt(i) != null; i++) {
                 kinds.add(expected.kindAt(i));
             }
+            assertFalse(s.containsKey(CompiledPolicy.SECTION_MESSAGES), "the sentences are the build entry's");
+            Map<String, String> m = messages(sections(CompiledPolicy.names().bytes()).get(
+                    CompiledPolicy.SECTION_MESSAGES));
+            for (StepKind k : kinds) {
+                assertTrue(m.containsKey(CompiledPolicy.MSG_STEP_FAILED + "/" + k.number() + "/-1"),
+                        "the build entry words a failure of every step of this plan: " + k);
+            }
             assertEquals(supervised, kinds.contains(StepKind.STEP_SECCOMP_NOTIFY), kinds.toString());
             assertEquals(!supervised, kinds.contains(StepKind.STEP_SECCOMP_FILTER), kinds.toString());
             if (supervised) {
@@ -149,7 +156,7 @@ class CompiledPolicyTest {
     @DisplayName("violation sentences are StaticRun's and Supervisor's, per signal, with placeholders")
     void violationMessages() {
         Map<String, String> m = new HashMap<>();
-        messages(sections(compile(POLICY).bytes()).get(CompiledPolicy.SECTION_MESSAGES))
+        messages(sections(CompiledPolicy.names().bytes()).get(CompiledPolicy.SECTION_MESSAGES))
                 .forEach((k, v) -> m.put(k, v.substring(v.indexOf('\n') + 1)));
         char a = CompiledPolicy.MSG_ARG;
         for (int sig : new int[] {31, 9}) {
@@ -174,7 +181,7 @@ class CompiledPolicyTest {
     @Test
     @DisplayName("step sentences are LaunchFailure's, per errno where they differ, with their exit codes")
     void stepMessages() {
-        Map<String, String> m = messages(sections(compile(POLICY).bytes()).get(CompiledPolicy.SECTION_MESSAGES));
+        Map<String, String> m = messages(sections(CompiledPolicy.names().bytes()).get(CompiledPolicy.SECTION_MESSAGES));
         for (StepKind step : new StepKind[] {StepKind.STEP_READ_PLAN, StepKind.STEP_CLOSE_FROM,
             StepKind.STEP_PARENT_DEATH, StepKind.STEP_NO_NEW_PRIVS, StepKind.STEP_SECCOMP_FILTER, StepKind.STEP_EXEC}) {
             for (int errno : new int[] {Errno.ENOENT, Errno.EACCES, Errno.ENOEXEC, Errno.EINVAL, Errno.EPERM, 77}) {
@@ -193,7 +200,8 @@ class CompiledPolicyTest {
     void names() {
         Map<Integer, byte[]> s = sections(compile(POLICY).bytes());
         Map<Integer, byte[]> table = sections(CompiledPolicy.names().bytes());
-        assertEquals(java.util.Set.of(CompiledPolicy.SECTION_LIBSECCOMP, CompiledPolicy.SECTION_NAMES), table.keySet());
+        assertEquals(java.util.Set.of(CompiledPolicy.SECTION_LIBSECCOMP, CompiledPolicy.SECTION_NAMES,
+                CompiledPolicy.SECTION_MESSAGES), table.keySet());
         assertArrayEquals(s.get(CompiledPolicy.SECTION_LIBSECCOMP), table.get(CompiledPolicy.SECTION_LIBSECCOMP));
         assertTrue(CompiledPolicy.currentNames(CompiledPolicy.names().bytes()));
         assertFalse(CompiledPolicy.currentNames(CompiledPolicy.of(POLICY, new StaticRun.Compiled(new FilterCompiler()
@@ -212,7 +220,7 @@ class CompiledPolicyTest {
         assertEquals("mkdir (i386)", names.get(Integer.toHexString(Arch.I386.auditArch()) + "/39"));
         assertEquals("getpid (x32)", names.get(x86 + "/" + (39 | Arch.X32_SYSCALL_BIT)));
         assertEquals(SeccompLog.name(Arch.X86_64.auditArch(), 83), names.get(x86 + "/83"));
-        Map<String, String> m = messages(s.get(CompiledPolicy.SECTION_MESSAGES));
+        Map<String, String> m = messages(table.get(CompiledPolicy.SECTION_MESSAGES));
         String unnamed = m.get(CompiledPolicy.MSG_SYSCALL_UNKNOWN + "/" + Arch.X86_64.auditArch() + "/0");
         assertEquals("0\n" + SeccompLog.name(Arch.X86_64.auditArch(), 5000),
                 unnamed.replace(CompiledPolicy.MSG_ARG + "n", "5000"));

@@ -99,7 +99,7 @@ final class LearnRun {
         if (!opts.noCeiling) {
             String name = opts.ceiling != null ? opts.ceiling : "ceiling";
             try {
-                ceiling = SandboxCommand.load(name, say);
+                ceiling = PolicyArg.load(name, say);
             } catch (SandboxException e) {
                 throw new SandboxException("the learning ceiling: " + e.userMessage() + " (or learn with --no-ceiling)",
                         ExitCodes.REFUSED);

@@ -21,7 +21,29 @@ import picocli.CommandLine;
  * and turns every {@link SandboxException} into {@code sandbox: <message>} and its exit code.
  */
 public final class Main {
+    /** native/src/recipe.h COMPILE_ARG: sandbox-run's compile of a policy it has no cache entry for. */
+    static final String FRONT_COMPILE = "--sandbox-compile";
+
+    /** The build's own step: writes the build entry (compiled.h) that sandbox-run uses until libseccomp changes. */
+    static final String BUILD_ENTRY = "--sandbox-build-entry";
+
     private Main() {}
+
+    /** Written whole and renamed, readable by everyone: other users' first runs use it too. */
+    private static int buildEntry(java.nio.file.Path file, PrintStream err) {
+        try {
+            java.nio.file.Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            java.nio.file.Files.write(tmp, dev.sandbox.cache.CompiledPolicy.names().bytes());
+            java.nio.file.Files.setPosixFilePermissions(tmp,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return 0;
+        } catch (java.io.IOException | RuntimeException e) {
+            err.println("sandbox: cannot write the build entry " + file + ": " + e.getMessage());
+            return ExitCodes.REFUSED;
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, RawArgs.of(args), System.err));
@@ -36,6 +58,14 @@ public final class Main {
      *            option value no String can hold reaches picocli as a token that {@link RawPath} turns back
      */
     static int run(String[] args, List<byte[]> raw, PrintStream err) {
+        if (args.length == 3 && args[0].equals(FRONT_COMPILE)) {
+            // sandbox-run's first run of a policy (`--sandbox-compile HOME P`; HOME is the script's): compile only,
+            // and with no native bindings (FrontCompile)
+            return FrontCompile.run(RawArgs.representable(raw.get(2)) ? args[2] : RawPath.token(raw.get(2)), err);
+        }
+        if (args.length == 2 && args[0].equals(BUILD_ENTRY)) {
+            return buildEntry(java.nio.file.Path.of(args[1]), err);
+        }
         if (plainForm(args)) {
             // The form people repeat skips picocli: building its model by reflection costs more than the rest
             // of an enforcing start-up together.

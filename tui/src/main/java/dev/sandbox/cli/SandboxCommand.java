@@ -140,7 +140,7 @@ final class SandboxCommand implements Callable<Integer> {
         if (iso.isEmpty() && audit == null) {
             return enforce(policy, command, err, verbose);
         }
-        Loaded loaded = loaded(policy, say);
+        PolicyArg.Loaded loaded = PolicyArg.loaded(policy, say);
         // The cached entry is the policy's plain plan (no isolation): what sandbox-run gives a plain run of it.
         StaticRun run = cacheCompiled(new StaticRun(Launcher.installed(), verboseSink, say, verbose), loaded,
                 verboseSink).isolation(iso);
@@ -171,7 +171,7 @@ final class SandboxCommand implements Callable<Integer> {
         Consumer<String> verboseSink = verbose ? say : QUIET;
         // Quiet, what the cache entry needs that no native code does is done first: this thread would otherwise
         // wait for libseccomp, which Main.warmUp is loading on another (the first syscall name waits for it).
-        Loaded loaded = verbose ? loaded(policyArg, say) : loaded(policyArg, say, true);
+        PolicyArg.Loaded loaded = verbose ? PolicyArg.loaded(policyArg, say) : PolicyArg.loaded(policyArg, say, true);
         StaticRun run = new StaticRun(Launcher.installed(), verboseSink, say, verbose);
         if (verbose || loaded.bytes() == null) {
             // --verbose says where the entry went, in its place among the run's other lines
@@ -235,64 +235,21 @@ final class SandboxCommand implements Callable<Integer> {
 
     /** Lines for a person: "sandbox: ..." on err. */
     static Consumer<String> sayTo(PrintStream err) {
-        return line -> err.println("sandbox: " + line);
+        return new PolicyArg.Say(err);
     }
 
     static final Consumer<String> QUIET = line -> { };
 
     /** Has {@code run} leave what it compiles in the cache, when the policy came from a file the cache can key. */
-    static StaticRun cacheCompiled(StaticRun run, Loaded loaded, Consumer<String> verbose) {
+    static StaticRun cacheCompiled(StaticRun run, PolicyArg.Loaded loaded, Consumer<String> verbose) {
         if (loaded.bytes() != null) {
             run.onCompiled((p, compiled) -> cache(loaded.bytes(), compiled, verbose));
         }
         return run;
     }
 
-    /** A policy and the bytes it was parsed from (null when the file is not one the cache can key). */
-    record Loaded(Policy policy, byte[] bytes) {}
-
     Policy loadPolicy(Consumer<String> say) {
-        return load(policy, say);
-    }
-
-    /** A policy option (NAME or FILE) whose value may be bytes no String holds ({@link RawPath}). */
-    static Policy load(String arg, Consumer<String> say) {
-        return loaded(arg, say).policy();
-    }
-
-    static Loaded loaded(String arg, Consumer<String> say) {
-        return loaded(arg, say, false);
-    }
-
-    /** @param prepare whether to {@link CompiledPolicy#prepare} the cache entry of the bytes before parsing them */
-    static Loaded loaded(String arg, Consumer<String> say, boolean prepare) {
-        String shown = RawPath.show(arg);
-        Path file = RawArgs.representable(RawPath.bytes(arg)) ? PolicyResolver.resolve(arg)
-                : RawPath.forReading(RawPath.of(arg));
-        return loaded(file, shown.contains("/") || shown.endsWith(".json") ? shown : file.toString(), say, prepare);
-    }
-
-    /** @param name how messages name the policy */
-    static Loaded loaded(Path file, String name, Consumer<String> say) {
-        return loaded(file, name, say, false);
-    }
-
-    private static Loaded loaded(Path file, String name, Consumer<String> say, boolean prepare) {
-        PolicyLoader loader = new PolicyLoader(say);
-        byte[] bytes = null;
-        try {
-            // The cache is keyed by the very bytes that were parsed; anything unusual gets the loader's own reading
-            // and its error messages.
-            if (Files.isRegularFile(file) && Files.size(file) <= PolicyLoader.MAX_BYTES) {
-                bytes = Files.readAllBytes(file);
-            }
-        } catch (IOException e) {
-            bytes = null;
-        }
-        if (bytes != null && prepare) {
-            CompiledPolicy.prepare(bytes);
-        }
-        return bytes != null ? new Loaded(loader.parse(bytes, name), bytes) : new Loaded(loader.load(file, name), null);
+        return PolicyArg.load(policy, say);
     }
 
     /** Best effort: a cache that cannot be written costs the next run its JVM-free start, nothing else. */

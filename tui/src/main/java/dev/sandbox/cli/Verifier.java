@@ -68,7 +68,7 @@ final class Verifier {
     }
 
     Report verify(Path file, String shown) {
-        SandboxCommand.Loaded loaded = SandboxCommand.loaded(file, shown, SandboxCommand.sayTo(err));
+        PolicyArg.Loaded loaded = PolicyArg.loaded(file, shown, SandboxCommand.sayTo(err));
         Policy policy = loaded.policy();
         JsonObject meta = policy.metadata();
         if (!meta.has("program") || !meta.has("outcome")) {

@@ -21,20 +21,23 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The enforcer's acceptance probes (EnforcerLiveTest's cases) through both paths of the plain form: the JVM path
- * (which compiles the policy and caches it) and then sandbox-run with that cache and no JVM to fall back on. Same
- * exit status, same stdout and stderr byte for byte, same effects. Policies the JVM refuses never reach a cache, so
+ * The enforcer's acceptance probes (EnforcerLiveTest's cases) through every path of the plain form: the JVM path
+ * (which compiles the policy and caches it), then sandbox-run with that cache and no JVM to fall back on, and a first
+ * run through sandbox-run on an empty cache (its JVM only compiles: FrontCompile). Same exit status, same stdout and
+ * stderr byte for byte, same effects. Policies the JVM refuses never reach a cache, so
  * sandbox-run must hand those to the JVM.
  */
 class BothPathsLiveTest {
     @TempDir
     static Path tmp;
     static Path noJvm;
+    static Path jvmScript;
 
     @BeforeAll
     static void setUp() throws IOException {
         Probes.assumeFeature(Probes.seccompAvailable(), "this kernel has no seccomp");
         noJvm = FrontRun.noJvmScript(tmp);
+        jvmScript = FrontRun.jvmScript(tmp);
     }
 
     private static String policy(String name, String json) throws IOException {
@@ -113,6 +116,23 @@ class BothPathsLiveTest {
                 checkEffect(c, "sandbox-run");
                 assertEquals(jvm.toString(), front.toString(), "JVM path, then sandbox-run");
                 assertFalse(front.err().contains(FrontRun.JVM_REACHED_MESSAGE), front::toString);
+                // A first run through sandbox-run: its JVM only compiles (FrontCompile), on an empty cache.
+                Path empty = Files.createTempDirectory(tmp, "first-run");
+                SandboxRun first = FrontRun.run(jvmScript, Map.of("XDG_CACHE_HOME", empty.toString()), c.stdin(),
+                        args);
+                checkEffect(c, "first run through sandbox-run");
+                // the one difference the program may see is this run's own cache directory (env prints it)
+                String mine = "XDG_CACHE_HOME=" + empty;
+                String usual = System.getenv("XDG_CACHE_HOME");
+                String shown = usual == null ? first.toString().replace(mine + "\n", "")
+                        : first.toString().replace(mine, "XDG_CACHE_HOME=" + usual);
+                String expected = jvm.toString();
+                if (c.args().contains("/usr/bin/env")) {
+                    // a changed environment reaches sandbox-run in ProcessBuilder's map order: compare the sets
+                    expected = String.join("\n", expected.lines().sorted().toList());
+                    shown = String.join("\n", shown.lines().sorted().toList());
+                }
+                assertEquals(expected, shown, "JVM path, then a first run through sandbox-run");
             }));
         }
         return tests;

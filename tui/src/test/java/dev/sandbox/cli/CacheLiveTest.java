@@ -57,13 +57,12 @@ class CacheLiveTest {
         return FrontRun.run(script, env, null, "--policy", policy, "--exec", Probes.path("mkdir"), dir.toString());
     }
 
-    /** The one policy entry (three sections; the shared names entry has two). */
+    /** The one policy entry (the shared build entry is the one with the syscall names). */
     private Path onlyEntry() throws IOException {
         try (Stream<Path> s = Files.list(entries)) {
             List<Path> all = new ArrayList<>();
             for (Path p : s.toList()) {
-                byte[] b = Files.readAllBytes(p);
-                if (b.length < 8 || b[6] != 2) {
+                if (!isNamesEntry(Files.readAllBytes(p))) {
                     all.add(p);
                 }
             }
@@ -75,13 +74,28 @@ class CacheLiveTest {
     private Path namesEntry() throws IOException {
         try (Stream<Path> s = Files.list(entries)) {
             for (Path p : s.toList()) {
-                byte[] b = Files.readAllBytes(p);
-                if (b.length >= 8 && b[6] == 2) {
+                if (isNamesEntry(Files.readAllBytes(p))) {
                     return p;
                 }
             }
         }
         throw new AssertionError("no names entry in " + entries);
+    }
+
+    /** compiled.h: an entry with a SECTION_NAMES (4) is the build entry. */
+    private static boolean isNamesEntry(byte[] b) {
+        if (b.length < 52) {
+            return false;
+        }
+        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        int off = 44;
+        for (int i = 0, n = bb.getShort(6); i < n && off + 8 <= b.length; i++) {
+            if (bb.getShort(off) == 4) {
+                return true;
+            }
+            off += 8 + bb.getInt(off + 4);
+        }
+        return false;
     }
 
     private void assertJvmReached(SandboxRun r) {
