@@ -3,13 +3,15 @@
  *
  *   sandbox-run --sandbox-front SCRIPT ARGS...      (the sandbox script runs it; by hand it says so and exits 125)
  *
- * The JVM path compiles a policy and caches the result in a per-user directory (compiled.h): the launch plan with
- * the BPF filter in it, the sentences to print, the syscall names of the violation report. sandbox-run finds the
- * policy file the JVM would find (the same search path), hashes it, and when a verified entry exists it forks, runs
- * the cached plan (plan_run.c) with the exec step appended, forwards SIGINT/SIGTERM/SIGHUP, waits, and reports how
- * the program ended with Java's sentences. Anything else (another form, no entry, an entry it cannot verify) goes to
- * the JVM path unchanged: `/bin/sh SCRIPT --sandbox-jvm ARGS...`. It holds no policy logic: no JSON, no syscall
- * names of its own, no decisions about what to allow.
+ * The JVM compiles a policy and caches the result in a per-user directory (compiled.h): the launch plan with the
+ * BPF filter in it; the sentences to print and the syscall names of the violation report are the build entry's.
+ * sandbox-run finds the policy file the JVM would find (the same search path), hashes it, and when a verified entry
+ * exists it forks, runs the cached plan (plan_run.c) with the exec step appended, forwards SIGINT/SIGTERM/SIGHUP,
+ * waits, and reports how the program ended with Java's sentences. With no entry it has a JVM compile one
+ * (recipe.h: the JVM decides, this process only makes the libseccomp calls it is sent) and runs that. Anything
+ * else (another form, a policy file the cache cannot key) goes to the JVM path unchanged:
+ * `/bin/sh SCRIPT --sandbox-jvm ARGS...`. It holds no policy logic: no JSON, no syscall names of its own, no
+ * decisions about what to allow.
  */
 #define _GNU_SOURCE
 #include <errno.h>
