@@ -55,7 +55,7 @@ int recipe_append(struct recipe_buf *b, const void *data, size_t len)
     return 0;
 }
 
-static int append_u32(struct recipe_buf *b, uint32_t v)
+int recipe_append_u32(struct recipe_buf *b, uint32_t v)
 {
     unsigned char le[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
     return recipe_append(b, le, 4);
@@ -123,14 +123,16 @@ int recipe_names(const struct recipe_lib *lib, struct recipe_buf *out)
     for (size_t a = 0; a < sizeof arches / sizeof arches[0]; a++) {
         size_t count_at = out->len + 4;
         uint32_t count = 0;
-        if (append_u32(out, arches[a]) != 0 || append_u32(out, 0) != 0 || append_u32(out, 0) != 0)
+        /* token; count and byte length, filled in below */
+        if (recipe_append_u32(out, arches[a]) != 0 || recipe_append_u32(out, 0) != 0
+            || recipe_append_u32(out, 0) != 0)
             return -1;
         for (uint32_t nr = 0; nr < RECIPE_NAMES_SCAN; nr++) {
             char *name = lib->resolve_num_arch(arches[a], (int)(arches[a] == SCMP_ARCH_X32 ? nr | RECIPE_X32_BIT : nr));
             if (name == NULL)
                 continue;
             size_t len = strlen(name);
-            int bad = append_u32(out, nr) != 0 || append_u32(out, (uint32_t)len) != 0
+            int bad = recipe_append_u32(out, nr) != 0 || recipe_append_u32(out, (uint32_t)len) != 0
                 || recipe_append(out, name, len) != 0;
             free(name);
             if (bad)

@@ -82,5 +82,7 @@ int recipe_export(const struct recipe_lib *lib, const unsigned char *recipe, siz
                   uint32_t *failed_op, int *err);
 
 int recipe_append(struct recipe_buf *b, const void *data, size_t len);
+/* v little-endian, as every number of the exchange */
+int recipe_append_u32(struct recipe_buf *b, uint32_t v);
 
 #endif

@@ -875,11 +875,12 @@ static int report(const struct entry *e, pid_t pid, int status, const struct vio
     return killed;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+/* All of len bytes, through EINTR and short counts; -1 on an error or end of file. */
+static int transfer(int fd, void *data, size_t len, int writing)
 {
-    const unsigned char *p = data;
+    unsigned char *p = data;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = writing ? write(fd, p, len) : read(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -890,19 +891,14 @@ static int write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
+static int write_all(int fd, const void *data, size_t len)
+{
+    return transfer(fd, (void *)data, len, 1);
+}
+
 static int read_all(int fd, void *data, size_t len)
 {
-    unsigned char *p = data;
-    while (len > 0) {
-        ssize_t n = read(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
+    return transfer(fd, data, len, 0);
 }
 
 static int read_u32(int fd, uint32_t *v)
@@ -912,12 +908,6 @@ static int read_u32(int fd, uint32_t *v)
         return -1;
     *v = u32_at(b);
     return 0;
-}
-
-static int put_u32(struct recipe_buf *b, uint32_t v)
-{
-    unsigned char le[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
-    return recipe_append(b, le, 4);
 }
 
 /* One length-prefixed part of a reply, at most max bytes. */
@@ -948,9 +938,9 @@ static void reap_compiler(void)
  * Returns with e (and names, when sent) filled from the entry it made. When the JVM refused the policy it has said why
  * on stderr: we exit with its code. Anything unexpected goes to the JVM path, which runs the policy itself.
  */
-static void compile_in_jvm(const char *home, const char *policy_arg, const struct bytes *policy, const unsigned char key[32],
-                           int names_current, struct bytes *file, struct entry *e, struct bytes *names_file,
-                           struct entry *names)
+static void compile_in_jvm(const char *home, const char *policy_arg, const struct bytes *policy,
+                           const unsigned char key[32], int names_current, struct bytes *file, struct entry *e,
+                           struct bytes *names_file, struct entry *names)
 {
     char lib_path[PATH_MAX], why[256];
     struct recipe_lib *lib = recipe_open(lib_path, sizeof lib_path, why, sizeof why);
@@ -958,9 +948,11 @@ static void compile_in_jvm(const char *home, const char *policy_arg, const struc
     if (lib == NULL)
         jvm(); /* it says in its own words that libseccomp cannot be loaded */
     size_t path_len = strlen(lib_path);
-    if (put_u32(&request, REQUEST_MAGIC) != 0 || put_u32(&request, names_current ? REQUEST_NAMES_CURRENT : 0) != 0
-        || put_u32(&request, (uint32_t)path_len) != 0 || recipe_append(&request, lib_path, path_len) != 0
-        || put_u32(&request, 0) != 0)
+    struct recipe_buf *q = &request;
+    uint32_t flags = names_current ? REQUEST_NAMES_CURRENT : 0;
+    if (recipe_append_u32(q, REQUEST_MAGIC) != 0 || recipe_append_u32(q, flags) != 0
+        || recipe_append_u32(q, (uint32_t)path_len) != 0 || recipe_append(q, lib_path, path_len) != 0
+        || recipe_append_u32(q, 0) != 0)
         jvm();
     size_t table_at = request.len;
     if (recipe_names(lib, &request) != 0)
@@ -969,8 +961,8 @@ static void compile_in_jvm(const char *home, const char *policy_arg, const struc
     for (int i = 0; i < 4; i++)
         request.p[table_at - 4 + (size_t)i] = (unsigned char)(table_len >> (8 * i));
     /* The policy as we read and keyed it: an entry the JVM makes of the same bytes takes our key. */
-    if (put_u32(&request, (uint32_t)policy->len) != 0 || recipe_append(&request, policy->p, policy->len) != 0
-        || put_u32(&request, 32) != 0 || recipe_append(&request, key, 32) != 0)
+    if (recipe_append_u32(q, (uint32_t)policy->len) != 0 || recipe_append(q, policy->p, policy->len) != 0
+        || recipe_append_u32(q, 32) != 0 || recipe_append(q, key, 32) != 0)
         jvm();
 
     int to[2], from[2];
@@ -1020,8 +1012,9 @@ static void compile_in_jvm(const char *home, const char *policy_arg, const struc
             free(recipe.p);
             const char *text = rc == 0 ? NULL : strerror(err);
             size_t len = rc == 0 ? bpf.len : strlen(text);
-            ok = put_u32(&reply, rc == 0 ? 0 : (uint32_t)err) == 0 && put_u32(&reply, rc == 0 ? 0 : op) == 0
-                && put_u32(&reply, (uint32_t)len) == 0 && recipe_append(&reply, rc == 0 ? (void *)bpf.p : text, len) == 0
+            ok = recipe_append_u32(&reply, rc == 0 ? 0 : (uint32_t)err) == 0
+                && recipe_append_u32(&reply, rc == 0 ? 0 : op) == 0 && recipe_append_u32(&reply, (uint32_t)len) == 0
+                && recipe_append(&reply, rc == 0 ? (void *)bpf.p : text, len) == 0
                 && write_all(to[1], reply.p, reply.len) == 0;
             free(bpf.p);
             free(reply.p);

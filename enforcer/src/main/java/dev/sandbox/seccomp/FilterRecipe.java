@@ -31,7 +31,7 @@ public final class FilterRecipe {
     static final int OP_RULE_NAMED = 5;
     static final int OP_MERGE = 6;
 
-    /** One struct scmp_arg_cmp: argument {@code arg} compared by {@code op} (SCMP_CMP_*) with {@code a} and {@code b}. */
+    /** One struct scmp_arg_cmp: argument {@code arg} compared by {@code op} (SCMP_CMP_*) with {@code a}, {@code b}. */
     public record ArgCmp(int arg, int op, long a, long b) {}
 
     /** One libseccomp call (or, for {@link Init}, the calls that make a one-arch context). */

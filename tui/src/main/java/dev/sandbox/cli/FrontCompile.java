@@ -47,7 +47,7 @@ final class FrontCompile implements java.util.function.Function<FilterRecipe, by
         this.out = new BufferedOutputStream(out, 1 << 16);
     }
 
-    /** @param policyArg the policy option's value as Main reads it (a {@link dev.sandbox.launch.RawPath} token or not) */
+    /** @param policyArg the policy option as Main reads it (maybe a {@link dev.sandbox.launch.RawPath} token) */
     static int run(String policyArg, PrintStream err) {
         FrontCompile c = new FrontCompile(new FileInputStream(FileDescriptor.in),
                 new FileOutputStream(FileDescriptor.out));
