@@ -84,17 +84,30 @@ public final class FilterCompiler {
         int unlisted = render(policy.mode() == Mode.ALLOW ? policy.action() : Action.ALLOW, kill, trap);
         FilterRecipe.Context ctx = context(recipe, unlisted, Arch.X86_64, badArch);
         recipe.result(ctx);
+        // Every number up to the newest known syscall (and known_up_to's margin) is asked; above that only a listed
+        // or ruled number can differ from the unlisted answer, so only those are (a policy may name "1073741823").
         int last = SyscallNames.highest(Arch.X86_64);
         if (policy.knownUpTo() != null) {
             last = Math.max(last, policy.newestEnosys());
         }
+        java.util.TreeSet<Integer> above = new java.util.TreeSet<>();
         for (SyscallRef s : policy.syscalls()) {
-            last = Math.max(last, s.arch() == Arch.X86_64 ? s.number() : -1);
+            if (s.arch() == Arch.X86_64 && s.number() > last) {
+                above.add(s.number());
+            }
         }
         for (SyscallRef s : policy.ruled().keySet()) {
-            last = Math.max(last, s.arch() == Arch.X86_64 ? s.number() : -1);
+            if (s.arch() == Arch.X86_64 && s.number() > last) {
+                above.add(s.number());
+            }
         }
         for (int nr = 0; nr <= last; nr++) {
+            int a = render(policy.actionFor(Arch.X86_64, nr), kill, trap);
+            if (a != unlisted) {
+                ctx.rule(a, nr, null);
+            }
+        }
+        for (int nr : above) {
             int a = render(policy.actionFor(Arch.X86_64, nr), kill, trap);
             if (a != unlisted) {
                 ctx.rule(a, nr, null);

@@ -75,4 +75,22 @@ class FilterCompilerTest {
         }
         assertTrue(bpf.instructions() < 40, "7 syscalls should not need " + bpf.instructions() + " instructions");
     }
+
+    @Test
+    @DisplayName("the highest number a policy may name is one rule, not a walk through every number below it")
+    void highestNumber() {
+        Policy p = policy("{\"mode\":\"block\",\"action\":\"errno\",\"syscalls\":[\"mkdir\",\"1073741823\"],"
+                + "\"rules\":[{\"syscalls\":[\"10000000\"],\"action\":\"errno\",\"errno\":\"EACCES\"}]}");
+        FilterRecipe r = new FilterCompiler().recipe(p);
+        java.util.List<Integer> ruled = new java.util.ArrayList<>();
+        for (FilterRecipe.Op op : r.ops()) {
+            if (op instanceof FilterRecipe.Rule rule) {
+                ruled.add(rule.nr());
+            }
+        }
+        assertEquals(java.util.List.of(83, 10000000, 1073741823), ruled);
+        String pfc = new FilterCompiler().pfc(p);
+        assertTrue(pfc.contains("if ($syscall == 1073741823)\n    action ERRNO(1);"), pfc);
+        assertTrue(pfc.contains("if ($syscall == 10000000)\n    action ERRNO(13);"), pfc);
+    }
 }
