@@ -39,10 +39,11 @@ public final class PolicyResolver {
         }
         StringBuilder looked = new StringBuilder();
         for (Path place : places) {
-            looked.append(looked.length() == 0 ? "" : ", ").append(place.resolve(arg + ".json"));
+            looked.append(looked.length() == 0 ? "" : ", ").append(Printable.escape(place.resolve(arg + ".json")
+                    .toString()));
         }
-        throw new SandboxException("no " + what + " named \"" + arg + "\" (looked in " + looked + ")",
-                ExitCodes.REFUSED);
+        throw new SandboxException("no " + what + " named \"" + Printable.escape(arg) + "\" (looked in " + looked
+                + ")", ExitCodes.REFUSED);
     }
 
     /** ./DIR, the installation's DIR, $XDG_CONFIG_HOME/sandbox/DIR (default ~/.config), /etc/sandbox/DIR. */
