@@ -17,7 +17,8 @@
  * so a new build, another kernel or a changed policy file never finds an old entry. The libseccomp that compiled
  * the filter is checked separately (SECTION_LIBSECCOMP: the file must still be the same one).
  *
- * A policy's entry has SECTION_PLAN and SECTION_LIBSECCOMP, and SECTION_SUPERVISOR when its plan sends kill
+ * A policy's entry has SECTION_PLAN and SECTION_LIBSECCOMP, SECTION_WARNINGS when the loader had any, and
+ * SECTION_SUPERVISOR when its plan sends kill
  * verdicts to a supervisor (STEP_SECCOMP_NOTIFY): the runner then gives the executor the write end of a pipe at that
  * fd and reads the supervisor's records (plan.h, struct notify_record) while it waits, as the JVM path does. The
  * program's stdio is the runner's own on both paths: nothing in an entry says otherwise. What does not depend on the
@@ -47,6 +48,8 @@ enum compiled_section {
     SECTION_MESSAGES   = 3, /* records { u32 id; u32 step; i32 err; u32 exit; u32 len; text[len] } */
     SECTION_NAMES      = 4, /* records { u32 audit_arch; u32 nr; u32 len; text[len] }: the syscall as reported */
     SECTION_SUPERVISOR = 5, /* u32: the executor's fd for the supervisor's report pipe (REPORT_FD) */
+    SECTION_WARNINGS   = 6, /* records { u32 len; text[len] }: what the loader said about the policy (MSG_ARG 'f' for
+                             * its name), said by a run from the cache before the program starts, as the JVM's is */
 };
 
 /* Sentences, with MSG_ARG followed by a letter where a value goes: p program, e strerror, s syscall, f policy,

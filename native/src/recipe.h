@@ -1,9 +1,11 @@
 /*
  * A first run's compile, split so that the JVM loads no native bindings: JNA's start-up is most of what a first run
  * costs on JDK 17. sandbox-run opens libseccomp itself and starts the JVM as `SCRIPT --sandbox-compile HOME P` (HOME:
- * the checkout, as it resolved the script's directory) with its
- * stdin and stdout on two pipes (stderr stays the user's: the JVM says what is wrong with a policy there, in its own
- * words, and exits with its code):
+ * the checkout, as it resolved the script's directory) with the request on a pipe at COMPILE_REQUEST_FD and the
+ * replies on one at COMPILE_REPLY_FD, which the JVM opens as /proc/self/fd/N. Its stdin, stdout and stderr stay the
+ * user's, as on the JVM path: a path like /dev/stdin names the same file for it, whatever the JVM itself prints
+ * (-Xlog to stdout, say) cannot garble the exchange, and what is wrong with a policy is said on stderr, in its own
+ * words, with its exit code:
  *
  *   to the JVM    request  { u32 REQUEST_MAGIC; u32 flags; u32 len; libseccomp path[len];
  *                            u32 len; names table[len]; u32 len; policy file[len]; u32 32; key[32] }
@@ -49,6 +51,8 @@
 #define REPLY_ENTRY     2
 #define REPLY_JVM       3
 #define COMPILE_ARG     "--sandbox-compile"
+#define COMPILE_REQUEST_FD 3
+#define COMPILE_REPLY_FD   4
 
 enum recipe_op { OP_INIT = 1, OP_ATTR = 2, OP_ADD_ARCH = 3, OP_RULE = 4, OP_RULE_NAMED = 5, OP_MERGE = 6 };
 

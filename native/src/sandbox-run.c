@@ -230,7 +230,7 @@ static uint64_t u64_at(const unsigned char *p)
 }
 
 struct entry {
-    struct bytes plan, libseccomp, messages, names, supervisor;
+    struct bytes plan, libseccomp, messages, names, supervisor, warnings;
 };
 
 /* The key of the names entry: this build. */
@@ -337,6 +337,7 @@ static int check_entry(const struct bytes *file, const unsigned char *key, struc
         case SECTION_MESSAGES: e->messages = b; break;
         case SECTION_NAMES: e->names = b; break;
         case SECTION_SUPERVISOR: e->supervisor = b; break;
+        case SECTION_WARNINGS: e->warnings = b; break;
         default: return -1;
         }
         off += len;
@@ -982,9 +983,9 @@ static void compile_in_jvm(const char *home, const char *policy_arg, const struc
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != self)
             _exit(LAUNCHER_FAILED);
         sigaction(SIGPIPE, &saved_pipe, NULL);
-        /* The pipes may sit on fds 0 and 1 themselves (ours closed): each goes above them first, then to its place. */
+        /* The pipes may sit on the fds they go to: each goes above them all first, then to its place. */
         int in = fcntl(to[0], F_DUPFD_CLOEXEC, 16), out = fcntl(from[1], F_DUPFD_CLOEXEC, 16);
-        if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
+        if (in < 0 || out < 0 || dup2(in, COMPILE_REQUEST_FD) < 0 || dup2(out, COMPILE_REPLY_FD) < 0)
             _exit(LAUNCHER_FAILED);
         char *argv[] = { "/bin/sh", (char *)script, COMPILE_ARG, (char *)home, (char *)policy_arg, NULL };
         execv("/bin/sh", argv);
@@ -1047,8 +1048,11 @@ static void compile_in_jvm(const char *home, const char *policy_arg, const struc
         exit(WEXITSTATUS(status)); /* a policy it refused, in its words on stderr */
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
-        if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP)
-            fprintf(stderr, "sandbox: the JVM compiling %s was killed by signal %d\n", policy_arg, sig);
+        if (sig != SIGINT && sig != SIGTERM && sig != SIGHUP) {
+            const char *name = sigabbrev_np(sig);
+            fprintf(stderr, "sandbox: the JVM compiling %s was killed by SIG%s\n", show(policy_arg, strlen(policy_arg)),
+                    name != NULL ? name : "?");
+        }
         exit(128 + sig);
     }
     jvm();
@@ -1110,6 +1114,18 @@ int main(int argc, char **argv)
         && strcmp(policy_arg + strlen(policy_arg) - 5, ".json") == 0) ? show(policy_arg, strlen(policy_arg))
         : policy_path.s;
     const char *shown = show(program, strlen(program));
+    /* What the loader said about the policy, said again as the JVM says it at every run; a JVM that compiled the
+     * entry just now has said it already. */
+    if (have && have_names) {
+        struct values v = { .policy = display };
+        for (size_t off = 0; e.warnings.len - off >= 4;) {
+            uint32_t len = u32_at(e.warnings.p + off);
+            if (len > e.warnings.len - off - 4)
+                break;
+            say(e.warnings.p + off + 4, len, &v);
+            off += 4 + (size_t)len;
+        }
+    }
 
     char *path = resolve_program(program, shown, &e);
     struct bytes plan = with_exec(&e.plan, path, args + 3, nargs - 3);

@@ -50,6 +50,7 @@ public final class CompiledPolicy {
     static final int SECTION_MESSAGES = 3;
     static final int SECTION_NAMES = 4;
     static final int SECTION_SUPERVISOR = 5;
+    static final int SECTION_WARNINGS = 6;
     static final int MSG_STEP_FAILED = 1;
     static final int MSG_NOT_IN_PATH = 2;
     static final int MSG_VIOLATION = 3;
@@ -76,15 +77,37 @@ public final class CompiledPolicy {
 
     /** @param policyBytes the policy file exactly as it was parsed, so the key names what was compiled */
     public static CompiledPolicy of(byte[] policyBytes, StaticRun.Compiled compiled) {
+        return of(policyBytes, compiled, java.util.List.of());
+    }
+
+    /**
+     * @param warnings what the loader said about these bytes, as templates ({@link #policyTemplate}): a cached run
+     *                 says them too, before the program starts, as the JVM path does at every run
+     */
+    public static CompiledPolicy of(byte[] policyBytes, StaticRun.Compiled compiled, java.util.List<String> warnings) {
         LaunchPlan plan = StaticRun.plan(compiled, -1, LaunchPlan.PARENT_RUNNER, null);
-        byte[] planBytes = plan.serializeWithoutExec();
-        int instructions = compiled.bpf().instructions();
+        java.util.List<Object> sections = new java.util.ArrayList<>(java.util.List.of(SECTION_PLAN,
+                plan.serializeWithoutExec(), SECTION_LIBSECCOMP, libseccomp()));
         if (compiled.supervised()) {
-            byte[] fd = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(Launcher.REPORT_FD).array();
-            return entry(preparedKey(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP,
-                    libseccomp(), SECTION_SUPERVISOR, fd);
+            sections.add(SECTION_SUPERVISOR);
+            sections.add(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(Launcher.REPORT_FD).array());
         }
-        return entry(preparedKey(policyBytes), instructions, SECTION_PLAN, planBytes, SECTION_LIBSECCOMP, libseccomp());
+        if (!warnings.isEmpty()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (String w : warnings) {
+                byte[] text = w.getBytes(StandardCharsets.UTF_8);
+                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(text.length).array());
+                out.writeBytes(text);
+            }
+            sections.add(SECTION_WARNINGS);
+            sections.add(out.toByteArray());
+        }
+        return entry(preparedKey(policyBytes), compiled.bpf().instructions(), sections.toArray());
+    }
+
+    /** {@code line} with each {@code name} in it made the policy's placeholder (compiled.h: MSG_ARG 'f'). */
+    public static String policyTemplate(String line, String name) {
+        return line.replace(name, arg('f'));
     }
 
     /**

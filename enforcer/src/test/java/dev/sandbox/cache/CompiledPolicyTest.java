@@ -273,6 +273,7 @@ class CompiledPolicyTest {
         assertEquals(CompiledPolicy.SECTION_MESSAGES, enumValue(h, "SECTION_MESSAGES"));
         assertEquals(CompiledPolicy.SECTION_NAMES, enumValue(h, "SECTION_NAMES"));
         assertEquals(CompiledPolicy.SECTION_SUPERVISOR, enumValue(h, "SECTION_SUPERVISOR"));
+        assertEquals(CompiledPolicy.SECTION_WARNINGS, enumValue(h, "SECTION_WARNINGS"));
         assertEquals(CompiledPolicy.MSG_ELSEWHERE, enumValue(h, "MSG_ELSEWHERE"));
         assertEquals(CompiledPolicy.MSG_MORE, enumValue(h, "MSG_MORE"));
         assertEquals(CompiledPolicy.MSG_STEP_FAILED, enumValue(h, "MSG_STEP_FAILED"));

@@ -66,7 +66,7 @@ final class CompileCommand implements Callable<Integer> {
         }
         Path entry;
         try {
-            entry = cache.store(CompiledPolicy.of(loaded.bytes(), compiled));
+            entry = cache.store(CompiledPolicy.of(loaded.bytes(), compiled, loaded.warnings()));
         } catch (IOException e) {
             throw new SandboxException("cannot cache the compiled policy: " + e.getMessage(), ExitCodes.REFUSED, e);
         }

@@ -10,7 +10,6 @@ import dev.sandbox.syscall.SyscallNames;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
-import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -36,6 +35,8 @@ final class FrontCompile implements java.util.function.Function<FilterRecipe, by
     static final int REPLY_RECIPE = 1;
     static final int REPLY_ENTRY = 2;
     static final int REPLY_JVM = 3;
+    static final String REQUEST = "/proc/self/fd/3"; // COMPILE_REQUEST_FD
+    static final String REPLY = "/proc/self/fd/4"; // COMPILE_REPLY_FD
     /** compiled.h COMPILED_MAX: nothing in the exchange is larger. */
     private static final int MAX = 1 << 22;
 
@@ -49,10 +50,9 @@ final class FrontCompile implements java.util.function.Function<FilterRecipe, by
 
     /** @param policyArg the policy option as Main reads it (maybe a {@link dev.sandbox.launch.RawPath} token) */
     static int run(String policyArg, PrintStream err) {
-        FrontCompile c = new FrontCompile(new FileInputStream(FileDescriptor.in),
-                new FileOutputStream(FileDescriptor.out));
-        try {
-            return c.compile(policyArg, err);
+        // Not stdin and stdout: they stay the user's, as on the JVM path (recipe.h says why).
+        try (FileInputStream in = new FileInputStream(REQUEST); FileOutputStream out = new FileOutputStream(REPLY)) {
+            return new FrontCompile(in, out).compile(policyArg, err);
         } catch (IOException | java.io.UncheckedIOException e) {
             err.println("sandbox: " + Main.FRONT_COMPILE + " is sandbox-run's; it lost its pipe: "
                     + e.getMessage());
@@ -83,7 +83,7 @@ final class FrontCompile implements java.util.function.Function<FilterRecipe, by
         }
         loaded.policy().checkEnforceable();
         StaticRun.Compiled compiled = StaticRun.compile(loaded.policy(), this);
-        CompiledPolicy entry = CompiledPolicy.of(loaded.bytes(), compiled);
+        CompiledPolicy entry = CompiledPolicy.of(loaded.bytes(), compiled, loaded.warnings());
         CompiledPolicy names = namesCurrent ? null : CompiledPolicy.names();
         header(REPLY_ENTRY);
         bytes(entry.bytes());

@@ -20,8 +20,12 @@ import java.util.function.Consumer;
 final class PolicyArg {
     private PolicyArg() {}
 
-    /** A policy and the bytes it was parsed from (null when the file is not one the cache can key). */
-    record Loaded(Policy policy, byte[] bytes) {}
+    /**
+     * A policy, the bytes it was parsed from (null when the file is not one the cache can key), and the loader's
+     * warnings about them as templates for the cache entry (the policy's name a placeholder: a cached run says them
+     * as this run did, for whatever name it is given).
+     */
+    record Loaded(Policy policy, byte[] bytes, java.util.List<String> warnings) {}
 
     static Policy load(String arg, Consumer<String> say) {
         return loaded(arg, say).policy();
@@ -45,7 +49,6 @@ final class PolicyArg {
     }
 
     private static Loaded loaded(Path file, String name, Consumer<String> say, boolean prepare) {
-        PolicyLoader loader = new PolicyLoader(say);
         byte[] bytes = null;
         try {
             // The cache is keyed by the very bytes that were parsed; anything unusual gets the loader's own reading
@@ -59,7 +62,44 @@ final class PolicyArg {
         if (bytes != null && prepare) {
             CompiledPolicy.prepare(bytes);
         }
-        return bytes != null ? new Loaded(loader.parse(bytes, name), bytes) : new Loaded(loader.load(file, name), null);
+        if (bytes == null) {
+            return new Loaded(new PolicyLoader(say).load(file, name), null, java.util.List.of());
+        }
+        Heard heard = new Heard(say);
+        Policy p = new PolicyLoader(heard).parse(bytes, name);
+        return new Loaded(p, bytes, heard.lines.isEmpty() ? java.util.List.of() : warnings(bytes));
+    }
+
+    /** Stands for the policy's name while the warnings are made again as templates; escape() leaves it as it is. */
+    private static final String NAME = "{sandbox-policy-name}";
+
+    /** The warnings of a policy that had some, said again of {@link #NAME} and made templates of. */
+    private static java.util.List<String> warnings(byte[] bytes) {
+        Heard heard = new Heard(null);
+        new PolicyLoader(heard).parse(bytes, NAME);
+        java.util.List<String> templates = new java.util.ArrayList<>();
+        for (String line : heard.lines) {
+            templates.add(CompiledPolicy.policyTemplate(line, NAME));
+        }
+        return templates;
+    }
+
+    /** Passes lines on (to null: nowhere) and keeps them. */
+    private static final class Heard implements Consumer<String> {
+        private final Consumer<String> next;
+        private final java.util.List<String> lines = new java.util.ArrayList<>();
+
+        Heard(Consumer<String> next) {
+            this.next = next;
+        }
+
+        @Override
+        public void accept(String line) {
+            lines.add(line);
+            if (next != null) {
+                next.accept(line);
+            }
+        }
     }
 
     /** "sandbox: ..." lines on a stream, as a class: see above. */

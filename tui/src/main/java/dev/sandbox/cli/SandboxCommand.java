@@ -180,7 +180,7 @@ final class SandboxCommand implements Callable<Integer> {
         // Quiet, the entry is written on a second thread while the program starts and runs: it takes as long as a
         // small program's whole run (the sentences rendered, and the names table on a new cache). The run waits for
         // it before returning, so the next run finds it.
-        Store store = new Store(loaded.bytes());
+        Store store = new Store(loaded);
         run.onCompiled(store);
         try {
             return run.run(loaded.policy(), command);
@@ -191,12 +191,12 @@ final class SandboxCommand implements Callable<Integer> {
 
     /** Writes the cache entry of a quiet run on a thread of its own, and waits for it. */
     private static final class Store implements java.util.function.BiConsumer<Policy, StaticRun.Compiled>, Runnable {
-        private final byte[] policyBytes;
+        private final PolicyArg.Loaded loaded;
         private StaticRun.Compiled compiled;
         private Thread thread;
 
-        Store(byte[] policyBytes) {
-            this.policyBytes = policyBytes;
+        Store(PolicyArg.Loaded loaded) {
+            this.loaded = loaded;
         }
 
         @Override
@@ -208,7 +208,7 @@ final class SandboxCommand implements Callable<Integer> {
 
         @Override
         public void run() {
-            cache(policyBytes, compiled, QUIET);
+            cache(loaded, compiled, QUIET);
         }
 
         void await() {
@@ -243,7 +243,7 @@ final class SandboxCommand implements Callable<Integer> {
     /** Has {@code run} leave what it compiles in the cache, when the policy came from a file the cache can key. */
     static StaticRun cacheCompiled(StaticRun run, PolicyArg.Loaded loaded, Consumer<String> verbose) {
         if (loaded.bytes() != null) {
-            run.onCompiled((p, compiled) -> cache(loaded.bytes(), compiled, verbose));
+            run.onCompiled((p, compiled) -> cache(loaded, compiled, verbose));
         }
         return run;
     }
@@ -253,14 +253,15 @@ final class SandboxCommand implements Callable<Integer> {
     }
 
     /** Best effort: a cache that cannot be written costs the next run its JVM-free start, nothing else. */
-    static void cache(byte[] policyBytes, StaticRun.Compiled compiled, Consumer<String> verbose) {
+    static void cache(PolicyArg.Loaded loaded, StaticRun.Compiled compiled, Consumer<String> verbose) {
         PolicyCache cache = PolicyCache.forUser();
         if (cache == null) {
             verbose.accept("not caching the compiled policy: neither XDG_CACHE_HOME nor HOME is set");
             return;
         }
         try {
-            verbose.accept("compiled policy cached in " + cache.store(CompiledPolicy.of(policyBytes, compiled)));
+            verbose.accept("compiled policy cached in " + cache.store(CompiledPolicy.of(loaded.bytes(), compiled,
+                    loaded.warnings())));
         } catch (IOException | RuntimeException e) {
             verbose.accept("not caching the compiled policy: " + e.getMessage());
         }

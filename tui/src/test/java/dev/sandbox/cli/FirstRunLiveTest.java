@@ -181,4 +181,39 @@ class FirstRunLiveTest {
         assertEquals(1, entries(c).size(), "the names and sentences came from the build entry");
         assertFalse(Files.exists(dir));
     }
+
+    @Test
+    @DisplayName("the loader's warnings are said by the JVM path, the first run and a run from the cache alike")
+    void warnings() throws IOException {
+        String p = policy("dup", "{\"mode\":\"block\",\"action\":\"errno\",\"syscalls\":[\"mkdir\",\"mkdir\","
+                + "\"mkdirat\"]}");
+        String[] args = {"--policy", p, "--exec", Probes.path("mkdir"), tmp.resolve("made").toString()};
+        Path c = cache("c");
+        SandboxRun viaJvm = jvmPath(cache("j"), args);
+        SandboxRun first = FrontRun.run(jvm, Map.of("XDG_CACHE_HOME", c.toString()), null, args);
+        SandboxRun cached = FrontRun.run(FrontRun.noJvmScript(tmp), Map.of("XDG_CACHE_HOME", c.toString()), null,
+                args);
+        assertTrue(viaJvm.err().contains("policy " + p + ":1:"), viaJvm::toString);
+        assertTrue(viaJvm.err().contains(": \"mkdir\" is listed more than once"), viaJvm::toString);
+        assertEquals(viaJvm.toString(), first.toString(), "the first run");
+        assertEquals(viaJvm.toString(), cached.toString(), "a run from the cache");
+    }
+
+    @Test
+    @DisplayName("FrontCompile's constants agree with recipe.h")
+    void constants() throws IOException {
+        String h = Files.readString(Probes.root().resolve("native/src/recipe.h"));
+        for (Object[] c : new Object[][] {{"REQUEST_MAGIC", FrontCompile.REQUEST_MAGIC},
+            {"REPLY_MAGIC", FrontCompile.REPLY_MAGIC}, {"REQUEST_NAMES_CURRENT", FrontCompile.REQUEST_NAMES_CURRENT},
+            {"REPLY_RECIPE", FrontCompile.REPLY_RECIPE}, {"REPLY_ENTRY", FrontCompile.REPLY_ENTRY},
+            {"REPLY_JVM", FrontCompile.REPLY_JVM}}) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("#define " + c[0] + "\\s+(0x[0-9a-f]+|\\d+)u?")
+                    .matcher(h);
+            assertTrue(m.find(), c[0] + " in recipe.h");
+            assertEquals((long) (int) c[1], (long) (int) (long) Long.decode(m.group(1)), (String) c[0]);
+        }
+        assertTrue(h.contains("#define COMPILE_ARG     \"" + Main.FRONT_COMPILE + "\""));
+        assertTrue(h.contains("#define COMPILE_REQUEST_FD 3") && FrontCompile.REQUEST.equals("/proc/self/fd/3"));
+        assertTrue(h.contains("#define COMPILE_REPLY_FD   4") && FrontCompile.REPLY.equals("/proc/self/fd/4"));
+    }
 }
