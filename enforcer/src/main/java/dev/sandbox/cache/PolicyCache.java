@@ -102,7 +102,30 @@ public final class PolicyCache {
         } finally {
             Files.deleteIfExists(tmp);
         }
+        sweep();
         return file;
+    }
+
+    /**
+     * Removes what writers that died before their rename left (a SIGKILL between the two): a temporary file whose
+     * writer's pid no longer exists. One whose pid was reused meanwhile stays until that process ends too.
+     */
+    private void sweep() {
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                int dash = n.indexOf('-', 5);
+                boolean digits = n.startsWith(".tmp-") && dash > 5;
+                for (int i = 5; digits && i < dash; i++) {
+                    digits = n.charAt(i) >= '0' && n.charAt(i) <= '9'; // no streams: see FrontCompile
+                }
+                if (digits && !Files.exists(Path.of("/proc", n.substring(5, dash)))) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // tidying only: the entry is written
+        }
     }
 
     /** Whether {@code file} already holds {@code bytes} and is ours alone. */

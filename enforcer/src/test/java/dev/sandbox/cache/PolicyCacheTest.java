@@ -132,4 +132,20 @@ class PolicyCacheTest {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".tmp-")), "temporary files left");
         }
     }
+
+    @Test
+    @DisplayName("a temporary file a dead writer left is removed by the next store; a live writer's is not")
+    void sweep() throws Exception {
+        PolicyCache cache = new PolicyCache(tmp.resolve("xdg/sandbox"));
+        cache.store(entry("mkdir"));
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        Path left = Files.writeString(tmp.resolve("xdg/sandbox/.tmp-" + dead.pid() + "-1-abc"), "torn");
+        Path live = Files.writeString(tmp.resolve("xdg/sandbox/.tmp-" + ProcessHandle.current().pid() + "-9-abc"), "x");
+        Path other = Files.writeString(tmp.resolve("xdg/sandbox/.tmp-notapid-1"), "x");
+        cache.store(entry("rmdir"));
+        assertFalse(Files.exists(left), "a dead writer's leftover is gone");
+        assertTrue(Files.exists(live), "a live writer's file stays");
+        assertTrue(Files.exists(other), "only files named as writers name them are touched");
+    }
 }
