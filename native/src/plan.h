@@ -78,6 +78,8 @@ enum step_kind {
                                  allowed, path NUL */
     STEP_LANDLOCK_RESTRICT = 37, /* landlock_restrict_self(ruleset fd) */
     STEP_EXIT           = 38, /* _exit(0): ends a probe plan (Java tries a step before relying on it) */
+    STEP_CLOSE          = 39, /* close(payload u32 fd): a standard fd that was closed when the sandbox started, which
+                               * the JVM needed /dev/null on (else its own files take the slot); before the filter */
 };
 
 struct plan_header {

@@ -760,6 +760,12 @@ void plan_run(unsigned char *plan, size_t len, const struct plan_runtime *rt)
         case STEP_EXIT:
             _exit(0);
 
+        case STEP_CLOSE:
+            if (rec.len != 4)
+                plan_fail(rec.kind, index, EINVAL);
+            close((int)u32_at(payload)); /* EBADF is what it is meant to leave */
+            break;
+
         default:
             plan_fail(rec.kind, index, ENOSYS);
         }

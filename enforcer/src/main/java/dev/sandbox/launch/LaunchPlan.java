@@ -350,6 +350,31 @@ public final class LaunchPlan {
     }
 
     /**
+     * The plan, with {@code fds} closed just before the first step of the filters (or the tracer's stop, or the
+     * exec): standard fds that were closed when the sandbox started (see {@link Launcher}). After every step that
+     * may open a file, so nothing takes their place; before the filters, which may not allow close.
+     */
+    public byte[] serialize(int... fds) {
+        if (fds.length == 0) {
+            return serialize();
+        }
+        serialize(); // the same checks
+        List<Step> out = new ArrayList<>();
+        boolean done = false;
+        for (Step s : steps) {
+            if (!done && (s.kind() == StepKind.STEP_SECCOMP_FILTER || s.kind() == StepKind.STEP_SECCOMP_NOTIFY
+                    || s.kind() == StepKind.STEP_STOP || s.kind() == StepKind.STEP_EXEC)) {
+                for (int fd : fds) {
+                    out.add(new Step(StepKind.STEP_CLOSE, 0, le(fd), null));
+                }
+                done = true;
+            }
+            out.add(s);
+        }
+        return serialize(out);
+    }
+
+    /**
      * The plan up to, not including, its exec step, which sandbox-run appends at run time with the program it is
      * given (the form a compiled policy is cached in).
      */

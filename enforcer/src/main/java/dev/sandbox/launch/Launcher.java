@@ -137,6 +137,23 @@ public final class Launcher {
         }
     }
 
+    /**
+     * Which of our fds 0, 1, 2 the program gets closed: those closed when the sandbox started and not given here.
+     * The sandbox script opens /dev/null on a closed one (the JVM would otherwise put its own files there, and the
+     * program would inherit, say, the JDK's lib/modules as its stdin) and names it in {@code sandbox.closed}.
+     */
+    static int[] closedAtStart(int... given) {
+        String closed = System.getProperty("sandbox.closed", "");
+        int[] fds = new int[3];
+        int n = 0;
+        for (int fd = 0; fd < 3; fd++) {
+            if (given[fd] == -1 && ("," + closed + ",").contains("," + fd + ",")) {
+                fds[n++] = fd;
+            }
+        }
+        return java.util.Arrays.copyOf(fds, n);
+    }
+
     public Child spawn(LaunchPlan plan) {
         return spawn(plan, -1, -1);
     }
@@ -151,7 +168,7 @@ public final class Launcher {
 
     /** @param stdinFd when not -1, becomes the program's stdin (a pty, for the screen UI) */
     public Child spawn(LaunchPlan plan, int stdinFd, int stdoutFd, int stderrFd) {
-        byte[] bytes = plan.serialize();
+        byte[] bytes = plan.serialize(closedAtStart(stdinFd, stdoutFd, stderrFd));
         IsolationSteps iso = plan.isolation();
         int[] sync = null;
         if (plan.hasSync()) {

@@ -30,7 +30,8 @@ public enum StepKind {
     STEP_LANDLOCK_RULESET(35, "landlock_create_ruleset"),
     STEP_LANDLOCK_RULE(36, "adding a Landlock rule"),
     STEP_LANDLOCK_RESTRICT(37, "landlock_restrict_self"),
-    STEP_EXIT(38, "exit (probe)");
+    STEP_EXIT(38, "exit (probe)"),
+    STEP_CLOSE(39, "closing a standard fd that was closed when the sandbox started");
 
     private final int number;
     private final String what;

@@ -306,6 +306,53 @@ class FidelityLiveTest {
         assertFalse(new String(env, StandardCharsets.ISO_8859_1).isEmpty());
     }
 
+    @Test
+    @DisplayName("the sandbox script: a closed stdin or stderr is /dev/null for the JVM and named in sandbox.closed")
+    void wrapperNamesClosedFds() throws Exception {
+        // A copy of the script with a stand-in jar, and a "java" that says what its fds are and what it was given.
+        Path home = tmp.resolve("home-closed");
+        Files.createDirectories(home.resolve("tui/target"));
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("tui/target/sandbox.jar"), "");
+        Files.copy(Probes.root().resolve("sandbox"), home.resolve("sandbox"));
+        home.resolve("sandbox").toFile().setExecutable(true);
+        Path java = Files.writeString(home.resolve("bin/java"), "#!/bin/sh\n"
+                + "for f in 0 1 2; do [ -e /proc/self/fd/$f ] && printf 'open %s\\n' $f; done\n"
+                + "printf '%s\\n' \"$@\" | grep '^-Dsandbox.closed='\n");
+        java.toFile().setExecutable(true);
+        byte[] out = output("sh", "-c", "export PATH=" + home.resolve("bin") + ":/usr/bin:/bin; exec "
+                + home.resolve("sandbox") + " --verbose --policy x --exec /bin/true <&- 2>&-");
+        assertEquals("open 0\nopen 1\nopen 2\n-Dsandbox.closed=0,2\n", new String(out, StandardCharsets.UTF_8));
+        out = output("sh", "-c", "export PATH=" + home.resolve("bin") + ":/usr/bin:/bin; exec "
+                + home.resolve("sandbox") + " --verbose --policy x --exec /bin/true");
+        assertEquals("open 0\nopen 1\nopen 2\n-Dsandbox.closed=\n", new String(out, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @DisplayName("a standard fd closed when the sandbox started is closed for the program, enforced and learning")
+    void closedStdioStaysClosed() throws Exception {
+        Path report = tmp.resolve("closed-report");
+        String allowAll = Files.writeString(tmp.resolve("all.json"), "{\"mode\":\"block\",\"syscalls\":[]}")
+                .toString();
+        for (List<String> args : List.of(
+                List.of("--policy", allowAll, "--exec", Probes.path("stdio_kinds"), report.toString()),
+                List.of(learn(tmp.resolve("c.json"), Probes.path("stdio_kinds"), report.toString())))) {
+            List<String> cmd = new ArrayList<>(SandboxRun.command(args.toArray(new String[0])));
+            cmd.add(1, "-Dsandbox.closed=0,2"); // as the sandbox script says it (wrapperNamesClosedFds)
+            Process p = new ProcessBuilder(cmd).directory(Probes.root().toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            p.getOutputStream().close();
+            p.getInputStream().readAllBytes();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), args::toString);
+            String[] lines = Files.readString(report).split("\n");
+            assertTrue(lines[0].startsWith("0 closed"), args + ": " + lines[0]);
+            assertTrue(lines[1].startsWith("1 pipe"), args + ": " + lines[1]);
+            assertTrue(lines[2].startsWith("2 closed"), args + ": " + lines[2]);
+        }
+    }
+
     private static JsonObject meta(Path policy) throws IOException {
         return JsonParser.parseString(Files.readString(policy)).getAsJsonObject().getAsJsonObject("metadata");
     }
