@@ -1112,7 +1112,7 @@ int main(int argc, char **argv)
     /* How messages name the policy: as given when it is a path, else the file the search found. */
     const char *display = strchr(policy_arg, '/') != NULL || (strlen(policy_arg) >= 5
         && strcmp(policy_arg + strlen(policy_arg) - 5, ".json") == 0) ? show(policy_arg, strlen(policy_arg))
-        : policy_path.s;
+        : show(policy_path.s, strlen(policy_path.s));
     const char *shown = show(program, strlen(program));
     /* What the loader said about the policy, said again as the JVM says it at every run; a JVM that compiled the
      * entry just now has said it already. */

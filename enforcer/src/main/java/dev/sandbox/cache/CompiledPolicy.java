@@ -175,6 +175,11 @@ public final class CompiledPolicy {
         return bytes.clone();
     }
 
+    /** Whether sandbox-run would read this entry: compiled.h's COMPILED_MAX. */
+    public boolean fits() {
+        return bytes.length <= MAX;
+    }
+
     public int instructions() {
         return instructions;
     }

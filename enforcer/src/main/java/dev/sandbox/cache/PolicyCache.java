@@ -57,6 +57,7 @@ public final class PolicyCache {
      * @throws IOException with a sentence for people when the directory cannot be used or written
      */
     public Path store(CompiledPolicy entry) throws IOException {
+        tooLarge(entry);
         ensureDirectory();
         Path file = write(entry.name(), entry.bytes());
         Path names = dir.resolve(HexFormat.of().formatHex(CompiledPolicy.namesKey()));
@@ -72,12 +73,19 @@ public final class PolicyCache {
      * cache's names entry and found it current (null), or sent the names entry it needs.
      */
     public Path store(CompiledPolicy entry, CompiledPolicy names) throws IOException {
+        tooLarge(entry);
         ensureDirectory();
         Path file = write(entry.name(), entry.bytes());
         if (names != null) {
             write(names.name(), names.bytes());
         }
         return file;
+    }
+
+    private static void tooLarge(CompiledPolicy entry) throws IOException {
+        if (!entry.fits()) {
+            throw new IOException("the compiled policy is too large for sandbox-run to read (its warnings?)");
+        }
     }
 
     /** The file {@code name} with {@code bytes} in it, written unless it already holds them. */
@@ -107,10 +115,12 @@ public final class PolicyCache {
     }
 
     /**
-     * Removes what writers that died before their rename left (a SIGKILL between the two): a temporary file whose
-     * writer's pid no longer exists. One whose pid was reused meanwhile stays until that process ends too.
+     * Removes what writers that died before their rename left (a SIGKILL between the two): a temporary file of ours,
+     * older than any write takes, whose writer's pid no longer exists here. The age also spares the files of live
+     * writers in another pid namespace that shares this directory, whose pids mean nothing in our /proc.
      */
     private void sweep() {
+        long old = System.currentTimeMillis() - STALE_MS;
         try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
                 String n = f.getFileName().toString();
@@ -119,14 +129,23 @@ public final class PolicyCache {
                 for (int i = 5; digits && i < dash; i++) {
                     digits = n.charAt(i) >= '0' && n.charAt(i) <= '9'; // no streams: see FrontCompile
                 }
-                if (digits && !Files.exists(Path.of("/proc", n.substring(5, dash)))) {
-                    Files.deleteIfExists(f);
+                try {
+                    if (digits && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
+                            && Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).toMillis() < old
+                            && !Files.exists(Path.of("/proc", n.substring(5, dash)))) {
+                        Files.deleteIfExists(f);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // this one stays; the others are still looked at
                 }
             }
         } catch (IOException | RuntimeException e) {
             // tidying only: the entry is written
         }
     }
+
+    /** A temporary file this old is no write in progress: writes take milliseconds. */
+    static final long STALE_MS = 10 * 60 * 1000;
 
     /** Whether {@code file} already holds {@code bytes} and is ours alone. */
     private static boolean current(Path file, byte[] bytes) throws IOException {

@@ -143,16 +143,23 @@ public final class Launcher {
      * program would inherit, say, the JDK's lib/modules as its stdin) and names it in {@code sandbox.closed}.
      */
     static int[] closedAtStart(int... given) {
-        String closed = System.getProperty("sandbox.closed", "");
         int[] fds = new int[3];
         int n = 0;
         for (int fd = 0; fd < 3; fd++) {
-            if (given[fd] == -1 && ("," + closed + ",").contains("," + fd + ",")) {
+            if (given[fd] == CLOSED || given[fd] == -1 && closedAtStart(fd)) {
                 fds[n++] = fd;
             }
         }
         return java.util.Arrays.copyOf(fds, n);
     }
+
+    /** Whether our standard fd {@code fd} was closed when the sandbox started (what is there now is a stand-in). */
+    public static boolean closedAtStart(int fd) {
+        return ("," + System.getProperty("sandbox.closed", "") + ",").contains("," + fd + ",");
+    }
+
+    /** For {@link #spawn(LaunchPlan, int, int, int)}: the program gets that fd closed. */
+    public static final int CLOSED = -2;
 
     public Child spawn(LaunchPlan plan) {
         return spawn(plan, -1, -1);
@@ -166,7 +173,9 @@ public final class Launcher {
         return spawn(plan, -1, stdoutFd, stderrFd);
     }
 
-    /** @param stdinFd when not -1, becomes the program's stdin (a pty, for the screen UI) */
+    /**
+     * @param stdinFd when not -1, becomes the program's stdin (a pty, for the screen UI); {@link #CLOSED}: none
+     */
     public Child spawn(LaunchPlan plan, int stdinFd, int stdoutFd, int stderrFd) {
         byte[] bytes = plan.serialize(closedAtStart(stdinFd, stdoutFd, stderrFd));
         IsolationSteps iso = plan.isolation();

@@ -57,6 +57,9 @@ public final class Stdio {
 
     /** What {@code fd} of this process is. */
     public static Kind kind(int fd) {
+        if (fd <= 2 && Launcher.closedAtStart(fd)) {
+            return Kind.CLOSED; // the /dev/null there stands in for the JVM (Launcher.closedAtStart)
+        }
         Path p = Path.of("/proc/self/fd/" + fd);
         int mode;
         long rdev;

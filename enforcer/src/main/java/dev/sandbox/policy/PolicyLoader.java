@@ -358,6 +358,8 @@ public final class PolicyLoader {
             in.beginArray();
             List<SyscallRef> list = new ArrayList<>();
             Set<SyscallRef> seen = new HashSet<>();
+            List<Integer> again = new ArrayList<>();
+            List<String> againText = new ArrayList<>();
             for (int index = 0; in.hasNext(); index++) {
                 if (in.peek() != JsonToken.STRING) {
                     throw error(where(), "\"syscalls\" must hold only strings, found " + describe(in.peek()));
@@ -367,44 +369,57 @@ public final class PolicyLoader {
                 // Where an entry is, is asked of gson only for an entry to complain about: its toString() builds
                 // the whole path each time, which was most of a long allowlist's parse.
                 if (ref.arch() == Arch.X32 || ref.numeric() || !SyscallNames.known(ref.arch(), ref.name())) {
-                    check(ref, text, elementAt(listPath, index));
+                    repeated(listPath, again, againText); // said before this entry's error, in their order
+                    check(ref, text, elementsAt(listPath, List.of(index)).get(0));
                 }
                 if (!seen.add(ref)) {
-                    int[] at = elementAt(listPath, index);
-                    warnings.accept("policy " + Printable.escape(name) + ":" + at[0] + ":" + at[1] + ": \"" + Printable.escape(text)
-                            + "\" is listed more than once");
+                    again.add(index);
+                    againText.add(text);
                     continue;
                 }
                 list.add(ref);
             }
             in.endArray();
+            repeated(listPath, again, againText);
             return list;
         }
 
+        /** Warns of the repeated entries at {@code indices}, and forgets them. */
+        private void repeated(String listPath, List<Integer> indices, List<String> texts) {
+            // the positions of every repeated entry from one reading again, not one each
+            List<int[]> at = indices.isEmpty() ? List.of() : elementsAt(listPath, indices);
+            for (int i = 0; i < indices.size(); i++) {
+                warnings.accept("policy " + Printable.escape(name) + ":" + at.get(i)[0] + ":" + at.get(i)[1] + ": \""
+                        + Printable.escape(texts.get(i)) + "\" is listed more than once");
+            }
+            indices.clear();
+            texts.clear();
+        }
+
         /**
-         * Where entry {@code index} of the list at {@code listPath} (gson's path: "$.rules[2].syscalls") starts, read
-         * again from the beginning.
+         * Where entries {@code indices} (ascending) of the list at {@code listPath} (gson's path:
+         * "$.rules[2].syscalls") start, read again from the beginning.
          */
-        private int[] elementAt(String listPath, int index) {
+        private List<int[]> elementsAt(String listPath, List<Integer> indices) {
+            List<int[]> out = new ArrayList<>();
             try {
                 Parse again = new Parse(name, text);
                 JsonReader r = again.in;
-                String path = listPath + "[" + index + "]";
-                for (int i = 1; i < path.length();) {
-                    if (path.charAt(i) == '.') {
+                for (int i = 1; i < listPath.length();) {
+                    if (listPath.charAt(i) == '.') {
                         int end = i + 1;
-                        while (end < path.length() && path.charAt(end) != '.' && path.charAt(end) != '[') {
+                        while (end < listPath.length() && listPath.charAt(end) != '.' && listPath.charAt(end) != '[') {
                             end++;
                         }
-                        String key = path.substring(i + 1, end);
+                        String key = listPath.substring(i + 1, end);
                         r.beginObject();
                         while (!r.nextName().equals(key)) {
                             r.skipValue();
                         }
                         i = end;
                     } else {
-                        int end = path.indexOf(']', i);
-                        int n = Integer.parseInt(path.substring(i + 1, end));
+                        int end = listPath.indexOf(']', i);
+                        int n = Integer.parseInt(listPath.substring(i + 1, end));
                         r.beginArray();
                         for (int k = 0; k < n; k++) {
                             r.skipValue();
@@ -412,10 +427,21 @@ public final class PolicyLoader {
                         i = end + 1;
                     }
                 }
-                return again.where();
+                r.beginArray();
+                for (int k = 0, next = 0; next < indices.size(); k++) {
+                    if (k == indices.get(next)) {
+                        out.add(again.where());
+                        next++;
+                    }
+                    r.skipValue();
+                }
             } catch (IOException | RuntimeException e) {
-                return new int[] {0, 0}; // this text was read once already; a second reading cannot fail
+                // this text was read once already; a second reading cannot fail
             }
+            while (out.size() < indices.size()) {
+                out.add(new int[] {0, 0});
+            }
+            return out;
         }
 
         private void check(SyscallRef ref, String text, int[] at) {

@@ -140,12 +140,22 @@ class PolicyCacheTest {
         cache.store(entry("mkdir"));
         Process dead = new ProcessBuilder("true").start();
         dead.waitFor();
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() - PolicyCache.STALE_MS - 60_000);
         Path left = Files.writeString(tmp.resolve("xdg/sandbox/.tmp-" + dead.pid() + "-1-abc"), "torn");
+        Path fresh = Files.writeString(tmp.resolve("xdg/sandbox/.tmp-" + dead.pid() + "-2-abc"), "torn");
         Path live = Files.writeString(tmp.resolve("xdg/sandbox/.tmp-" + ProcessHandle.current().pid() + "-9-abc"), "x");
         Path other = Files.writeString(tmp.resolve("xdg/sandbox/.tmp-notapid-1"), "x");
+        Path dirLike = Files.createDirectories(tmp.resolve("xdg/sandbox/.tmp-" + dead.pid() + "-3-dir/inside"))
+                .getParent();
+        for (Path p : new Path[] {left, live, other, dirLike}) {
+            Files.setLastModifiedTime(p, old);
+        }
         cache.store(entry("rmdir"));
-        assertFalse(Files.exists(left), "a dead writer's leftover is gone");
+        assertFalse(Files.exists(left), "a dead writer's old leftover is gone");
+        assertTrue(Files.exists(fresh), "a recent one may be a live writer's in another pid namespace: it stays");
         assertTrue(Files.exists(live), "a live writer's file stays");
         assertTrue(Files.exists(other), "only files named as writers name them are touched");
+        assertTrue(Files.exists(dirLike), "and only files");
     }
 }

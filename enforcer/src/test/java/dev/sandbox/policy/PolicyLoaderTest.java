@@ -132,6 +132,13 @@ class PolicyLoaderTest {
         Policy p = parse("{\"mode\":\"allow\",\"syscalls\":[\"read\",\"read\"]}");
         assertEquals(1, p.syscalls().size());
         assertEquals(List.of("policy p.json:1:36: \"read\" is listed more than once"), warnings);
+        warnings.clear();
+        parse("{\"mode\":\"allow\",\"syscalls\":[\"read\",\n \"write\", \"read\",\n\"write\",\"read\"],\n"
+                + "\"rules\":[{\"action\":\"errno\",\"syscalls\":[\"mkdir\",\"mkdir\"]}]}");
+        assertEquals(List.of("policy p.json:2:11: \"read\" is listed more than once",
+                "policy p.json:3:1: \"write\" is listed more than once",
+                "policy p.json:3:9: \"read\" is listed more than once",
+                "policy p.json:4:48: \"mkdir\" is listed more than once"), warnings, "in order, each where it is");
     }
 
     @Test

@@ -42,17 +42,51 @@ final class FrontCompile implements java.util.function.Function<FilterRecipe, by
 
     private final DataInputStream in;
     private final OutputStream out;
+    private final Held said;
 
-    private FrontCompile(InputStream in, OutputStream out) {
+    private FrontCompile(InputStream in, OutputStream out, PrintStream err) {
         this.in = new DataInputStream(new BufferedInputStream(in));
         this.out = new BufferedOutputStream(out, 1 << 16);
+        this.said = new Held(new PolicyArg.Say(err));
+    }
+
+    /**
+     * What the loader says, held until this JVM knows whether it runs the policy's compile to the end: when it hands
+     * the run to the JVM path instead (REPLY_JVM), that run says it all.
+     */
+    private static final class Held implements java.util.function.Consumer<String> {
+        private final java.util.function.Consumer<String> next;
+        private final java.util.List<String> lines = new java.util.ArrayList<>();
+        private boolean keep = true;
+
+        Held(java.util.function.Consumer<String> next) {
+            this.next = next;
+        }
+
+        @Override
+        public void accept(String line) {
+            lines.add(line);
+        }
+
+        void drop() {
+            keep = false;
+        }
+
+        void sayAll() {
+            if (keep) {
+                for (String line : lines) {
+                    next.accept(line);
+                }
+            }
+            lines.clear();
+        }
     }
 
     /** @param policyArg the policy option as Main reads it (maybe a {@link dev.sandbox.launch.RawPath} token) */
     static int run(String policyArg, PrintStream err) {
         // Not stdin and stdout: they stay the user's, as on the JVM path (recipe.h says why).
         try (FileInputStream in = new FileInputStream(REQUEST); FileOutputStream out = new FileOutputStream(REPLY)) {
-            return new FrontCompile(in, out).compile(policyArg, err);
+            return new FrontCompile(in, out, err).compile(policyArg, err);
         } catch (IOException | java.io.UncheckedIOException e) {
             err.println("sandbox: " + Main.FRONT_COMPILE + " is sandbox-run's; it lost its pipe: "
                     + e.getMessage());
@@ -74,16 +108,27 @@ final class FrontCompile implements java.util.function.Function<FilterRecipe, by
         byte[] frontBytes = part();
         CompiledPolicy.keyed(frontBytes, part());
 
-        PolicyArg.Loaded loaded = PolicyArg.loaded(policyArg, new PolicyArg.Say(err));
-        if (loaded.bytes() == null) {
-            // Not a file the cache can key (the loader's own reading, its own errors): the JVM path runs it.
-            header(REPLY_JVM);
-            out.flush();
-            return 0;
+        PolicyArg.Loaded loaded;
+        StaticRun.Compiled compiled;
+        CompiledPolicy entry;
+        try {
+            loaded = PolicyArg.loaded(policyArg, said);
+            if (loaded.bytes() == null) {
+                // Not a file the cache can key (the loader's own reading, its own errors): the JVM path runs it.
+                return handOver();
+            }
+            loaded.policy().checkEnforceable();
+            compiled = StaticRun.compile(loaded.policy(), this);
+            entry = CompiledPolicy.of(loaded.bytes(), compiled, loaded.warnings());
+        } catch (RuntimeException e) {
+            said.sayAll(); // what the loader said comes before the refusal, as on the JVM path
+            throw e;
         }
-        loaded.policy().checkEnforceable();
-        StaticRun.Compiled compiled = StaticRun.compile(loaded.policy(), this);
-        CompiledPolicy entry = CompiledPolicy.of(loaded.bytes(), compiled, loaded.warnings());
+        if (!entry.fits()) {
+            // tens of thousands of warnings: no entry holds them; the JVM path runs it (and says them all)
+            return handOver();
+        }
+        said.sayAll();
         CompiledPolicy names = namesCurrent ? null : CompiledPolicy.names();
         header(REPLY_ENTRY);
         bytes(entry.bytes());
@@ -99,6 +144,14 @@ final class FrontCompile implements java.util.function.Function<FilterRecipe, by
                 // a cache that cannot be written costs the next run its JVM-free start, nothing else
             }
         }
+        return 0;
+    }
+
+    /** REPLY_JVM: the JVM path runs this policy itself, and says what the loader said. */
+    private int handOver() throws IOException {
+        said.drop();
+        header(REPLY_JVM);
+        out.flush();
         return 0;
     }
 

@@ -40,7 +40,9 @@ final class PolicyArg {
         String shown = RawPath.show(arg);
         Path file = RawArgs.representable(RawPath.bytes(arg)) ? PolicyResolver.resolve(arg)
                 : RawPath.forReading(RawPath.of(arg));
-        return loaded(file, shown.contains("/") || shown.endsWith(".json") ? shown : file.toString(), say, prepare);
+        // a found file is named as a path given is: its bytes shown with control characters escaped
+        return loaded(file, shown.contains("/") || shown.endsWith(".json") ? shown : RawPath.show(file.toString()), say,
+                prepare);
     }
 
     /** @param name how messages name the policy */

@@ -237,6 +237,7 @@ final class Verifier {
                         }
                     }
                     case TERMINAL -> fds[fd] = pty();
+                    case CLOSED -> fds[fd] = Launcher.CLOSED;
                     default -> fds[fd] = keep(Launcher.above(Posix.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC)));
                 }
             }

@@ -216,4 +216,20 @@ class FirstRunLiveTest {
         assertTrue(h.contains("#define COMPILE_REQUEST_FD 3") && FrontCompile.REQUEST.equals("/proc/self/fd/3"));
         assertTrue(h.contains("#define COMPILE_REPLY_FD   4") && FrontCompile.REPLY.equals("/proc/self/fd/4"));
     }
+
+    @Test
+    @DisplayName("more warnings than an entry holds: the JVM path runs the policy, and each warning is said once")
+    void tooManyWarnings() throws IOException {
+        StringBuilder json = new StringBuilder("{\"mode\":\"block\",\"syscalls\":[\"mkdir\"");
+        for (int i = 0; i < 90_000; i++) {
+            json.append(",\"mkdir\"");
+        }
+        String p = policy("many", json.append("]}").toString());
+        Path c = cache("c");
+        SandboxRun first = FrontRun.run(jvm, Map.of("XDG_CACHE_HOME", c.toString()), null, "--policy", p, "--exec",
+                "/bin/true");
+        assertEquals(0, first.exit(), () -> first.err().lines().limit(3).toList().toString());
+        assertEquals(90_000, first.err().lines().count());
+        assertFalse(Files.exists(c.resolve("sandbox")) && entries(c).size() > 1, "no entry too large to be read");
+    }
 }
