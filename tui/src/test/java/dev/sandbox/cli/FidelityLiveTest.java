@@ -274,17 +274,23 @@ class FidelityLiveTest {
         return out;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"unset", "/stale/dir", "."})
-    @DisplayName("the sandbox script passes PWD on as it got it (unset, stale, or naming the directory)")
-    void wrapperKeepsPwd(String pwd) throws Exception {
-        // A copy of the script with a stand-in jar, and a "java" that prints the environment it was given.
-        Path home = tmp.resolve("home");
+    /** A copy of the sandbox script with a stand-in jar, and an empty bin/ for the "java" a test puts there. */
+    private Path scriptCopy(String name) throws IOException {
+        Path home = tmp.resolve(name);
         Files.createDirectories(home.resolve("tui/target"));
         Files.createDirectories(home.resolve("bin"));
         Files.writeString(home.resolve("tui/target/sandbox.jar"), "");
         Files.copy(Probes.root().resolve("sandbox"), home.resolve("sandbox"));
         home.resolve("sandbox").toFile().setExecutable(true);
+        return home;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"unset", "/stale/dir", "."})
+    @DisplayName("the sandbox script passes PWD on as it got it (unset, stale, or naming the directory)")
+    void wrapperKeepsPwd(String pwd) throws Exception {
+        // a "java" that prints the environment it was given
+        Path home = scriptCopy("home");
         Files.createSymbolicLink(home.resolve("bin/java"), Path.of(Probes.path("env0")));
         String set = pwd.equals("unset") ? "unset PWD" : pwd.equals(".") ? "export PWD=\"$(pwd -P)\""
                 : "export PWD=" + pwd;
@@ -309,13 +315,8 @@ class FidelityLiveTest {
     @Test
     @DisplayName("the sandbox script: a closed stdin or stderr is /dev/null for the JVM and named in sandbox.closed")
     void wrapperNamesClosedFds() throws Exception {
-        // A copy of the script with a stand-in jar, and a "java" that says what its fds are and what it was given.
-        Path home = tmp.resolve("home-closed");
-        Files.createDirectories(home.resolve("tui/target"));
-        Files.createDirectories(home.resolve("bin"));
-        Files.writeString(home.resolve("tui/target/sandbox.jar"), "");
-        Files.copy(Probes.root().resolve("sandbox"), home.resolve("sandbox"));
-        home.resolve("sandbox").toFile().setExecutable(true);
+        // a "java" that says what its fds are and what it was given
+        Path home = scriptCopy("home-closed");
         Path java = Files.writeString(home.resolve("bin/java"), "#!/bin/sh\n"
                 + "for f in 0 1 2; do [ -e /proc/self/fd/$f ] && printf 'open %s\\n' $f; done\n"
                 + "printf '%s\\n' \"$@\" | grep '^-Dsandbox.closed='\n");
