@@ -83,14 +83,12 @@ static int mapped_path(char *path, size_t size)
     return found;
 }
 
-struct recipe_lib *recipe_open(char *path, size_t path_size, char *why, size_t why_size)
+struct recipe_lib *recipe_open(char *path, size_t path_size)
 {
     static struct recipe_lib lib;
     void *h = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        snprintf(why, why_size, "%s", dlerror());
+    if (h == NULL)
         return NULL;
-    }
     struct { void **fn; const char *name; } syms[] = {
         { (void **)&lib.init, "seccomp_init" },
         { (void **)&lib.release, "seccomp_release" },
@@ -105,15 +103,11 @@ struct recipe_lib *recipe_open(char *path, size_t path_size, char *why, size_t w
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         *syms[i].fn = dlsym(h, syms[i].name);
-        if (*syms[i].fn == NULL) {
-            snprintf(why, why_size, "libseccomp.so.2 has no %s", syms[i].name);
+        if (*syms[i].fn == NULL)
             return NULL;
-        }
     }
-    if (mapped_path(path, path_size) != 0) {
-        snprintf(why, why_size, "libseccomp.so.2 is not in /proc/self/maps");
+    if (mapped_path(path, path_size) != 0)
         return NULL;
-    }
     return &lib;
 }
 

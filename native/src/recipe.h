@@ -73,9 +73,9 @@ struct recipe_buf {
 /* libseccomp.so.2, opened at run time: a cached run never loads it. */
 struct recipe_lib;
 
-/* Opens libseccomp.so.2; on failure NULL and a sentence in why. path receives the file it mapped, as /proc/self/maps
- * names it (what the entry's SECTION_LIBSECCOMP records). */
-struct recipe_lib *recipe_open(char *path, size_t path_size, char *why, size_t why_size);
+/* Opens libseccomp.so.2, or NULL (the JVM path then says why in its own words). path receives the file it mapped, as
+ * /proc/self/maps names it (what the entry's SECTION_LIBSECCOMP records). */
+struct recipe_lib *recipe_open(char *path, size_t path_size);
 
 /* The names table (above). 0, or -1 when out of memory. */
 int recipe_names(const struct recipe_lib *lib, struct recipe_buf *out);

@@ -943,8 +943,8 @@ static void compile_in_jvm(const char *home, const char *policy_arg, const struc
                            const unsigned char key[32], int names_current, struct bytes *file, struct entry *e,
                            struct bytes *names_file, struct entry *names)
 {
-    char lib_path[PATH_MAX], why[256];
-    struct recipe_lib *lib = recipe_open(lib_path, sizeof lib_path, why, sizeof why);
+    char lib_path[PATH_MAX];
+    struct recipe_lib *lib = recipe_open(lib_path, sizeof lib_path);
     struct recipe_buf request = { 0 };
     if (lib == NULL)
         jvm(); /* it says in its own words that libseccomp cannot be loaded */

@@ -41,7 +41,7 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PolicyArg.Loaded loaded = PolicyArg.loaded(policy, line -> err.println("sandbox: " + line));
+        PolicyArg.Loaded loaded = PolicyArg.loaded(policy, SandboxCommand.sayTo(err));
         loaded.policy().checkEnforceable();
         // The file is for other tools (bwrap --seccomp FD), which have no supervisor to answer a notification: it
         // always gets the filter that kills by itself.

@@ -59,7 +59,7 @@ final class LearnRun {
     }
 
     int run() {
-        Consumer<String> say = line -> err.println("sandbox: " + line);
+        Consumer<String> say = SandboxCommand.sayTo(err);
         OnUnknown onUnknown = OnUnknown.parse(opts.onUnknown);
         if (onUnknown == null) {
             throw new SandboxException("--on-unknown must be ask, allow, block or kill, not \"" + opts.onUnknown

@@ -123,7 +123,7 @@ final class SandboxCommand implements Callable<Integer> {
         if (command == null) {
             throw new SandboxException("missing --exec PROGRAM (try 'sandbox --help')", ExitCodes.REFUSED);
         }
-        Consumer<String> say = line -> err.println("sandbox: " + line);
+        Consumer<String> say = sayTo(err);
         Consumer<String> verboseSink = verbose ? say : line -> { };
         if (policy == null && isolation.profile != null) {
             // The profile is a policy too; loaded first, so its syscall errors come before its isolation errors.
